@@ -1,0 +1,13 @@
+// The lptrain subcommands. Each takes the arguments after its name (argv[0] is the
+// subcommand's name) and returns the process exit code (exit_codes.h).
+#ifndef LPTRAIN_TRAINER_COMMANDS_H_
+#define LPTRAIN_TRAINER_COMMANDS_H_
+
+namespace lpt {
+
+int RunRenderCommand(int argc, char** argv);
+int RunBenchEnvCommand(int argc, char** argv);
+
+}  // namespace lpt
+
+#endif  // LPTRAIN_TRAINER_COMMANDS_H_

@@ -1,0 +1,56 @@
+// lptrain: the command line. `lptrain <command> [options]`; `lptrain <command> --help`.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include <cxxopts.hpp>
+
+#include "trainer/commands.h"
+#include "trainer/exit_codes.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: lptrain <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  render      print an arena map and the agents' inventories after K random steps\n"
+    "  bench env   measure the arena simulator's agent-steps per second\n"
+    "\n"
+    "`lptrain <command> --help` lists a command's options.\n";
+
+int Dispatch(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return lpt::kExitUsage;
+  }
+  const std::string command = argv[1];
+  if (command == "-h" || command == "--help" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return lpt::kExitOk;
+  }
+  if (command == "render") return lpt::RunRenderCommand(argc - 1, argv + 1);
+  if (command == "bench") {
+    const std::string what = argc >= 3 ? argv[2] : "";
+    if (what == "env") return lpt::RunBenchEnvCommand(argc - 2, argv + 2);
+    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: env)\n", what.c_str());
+    return lpt::kExitUsage;
+  }
+  std::fprintf(stderr, "lptrain: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return lpt::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Dispatch(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    std::fprintf(stderr, "lptrain: %s\n", e.what());
+    return lpt::kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lptrain: error: %s\n", e.what());
+    return lpt::kExitRuntimeError;
+  }
+}
