@@ -9,7 +9,9 @@
 namespace lpt::envsim {
 namespace {
 
-constexpr int kItemOre = static_cast<int>(Item::kOreRed);
+// Observation row copy width (>= kObsSize) and the slack kept after the planes for it.
+constexpr size_t kRowCopy = 16;
+
 constexpr int kItemHeart = static_cast<int>(Item::kHeart);
 constexpr int kItemLaser = static_cast<int>(Item::kLaser);
 constexpr int kItemArmor = static_cast<int>(Item::kArmor);
@@ -133,7 +135,7 @@ ArenaBatch::ArenaBatch(const BatchOptions& o)
   }
   order_.assign(na, 0);
   blocked_.assign(na, 0);
-  planes_.assign(n * kNumFeatures * plane_size_, 0);
+  planes_.assign(n * kNumFeatures * plane_size_ + kRowCopy, 0);
   occupant_.assign(n * cap_h_ * cap_w_, -1);
   agent_row_.assign(na, 0);
   agent_col_.assign(na, 0);
@@ -230,8 +232,7 @@ void ArenaBatch::PlaceConverter(int env, ConverterKind kind, int row, int col) {
   for (int i = 0; i < kNumItems; ++i) {
     conv_input_[ci * kNumItems + i] = 0;
     // initial_resource_count counts whole recipe outputs.
-    conv_output_[ci * kNumItems + i] =
-        Saturate(cc.output[i] > 0 ? cc.initial_resource_count * cc.output[i] : 0);
+    conv_output_[ci * kNumItems + i] = static_cast<uint8_t>(cc.initial_resource_count * cc.output[i]);
   }
   PlaneOrigin(env, Feature::kType)[static_cast<size_t>(row) * pad_w_ + col] =
       static_cast<uint8_t>(CellOf(kind));
@@ -252,7 +253,11 @@ void ArenaBatch::BeginEpisode(int env, int length, bool desync_shortened) {
   ClearStats(&stats_[env]);
   stats_[env].episode = episode_[env];
   stats_[env].desync_shortened = desync_shortened;
-  for (int c = 0; c < num_conv_[env]; ++c) TryStartConversion(env, c);
+  for (int c = 0; c < num_conv_[env]; ++c) {
+    // Outputs held from the start (initial_resource_count) count as produced.
+    for (int i = 0; i < kNumItems; ++i) stats_[env].produced[i] += conv_output_[Conv(env, c) * kNumItems + i];
+    TryStartConversion(env, c);
+  }
 }
 
 void ArenaBatch::ResetEnv(int env, int64_t episode) {
@@ -316,10 +321,6 @@ void ArenaBatch::ResetEnv(int env, int64_t episode) {
 
 Status ArenaBatch::LoadMap(int env, const std::vector<std::string>& rows) {
   LPT_CHECK(env >= 0 && env < num_envs_) << "env " << env;
-  if (has_pending_[env]) {
-    config_[env] = pending_[env];
-    has_pending_[env] = 0;
-  }
   const int height = static_cast<int>(rows.size());
   const int width = height == 0 ? 0 : static_cast<int>(rows[0].size());
   if (height == 0 || width == 0) return Status::InvalidArgument("map: empty");
@@ -368,6 +369,11 @@ Status ArenaBatch::LoadMap(int env, const std::vector<std::string>& rows) {
                                    std::to_string(cap_conv_));
   }
 
+  // Checked: a new episode starts here, so a pending config takes effect now.
+  if (has_pending_[env]) {
+    config_[env] = pending_[env];
+    has_pending_[env] = 0;
+  }
   ClearMap(env, height, width);
   uint8_t* type = PlaneOrigin(env, Feature::kType);
   for (int r = 0; r < height; ++r) {
@@ -461,7 +467,11 @@ void ArenaBatch::TickConverters(int env) {
     const size_t ci = Conv(env, c);
     if (conv_state_[ci] == static_cast<uint8_t>(ConverterState::kIdle)) continue;
     if (--conv_timer_[ci] > 0) {
-      RefreshConverterPlanes(env, c);
+      const Feature timer = conv_state_[ci] == static_cast<uint8_t>(ConverterState::kCoolingDown)
+                                ? Feature::kConverterCooldown
+                                : Feature::kConverterConverting;
+      PlaneOrigin(env, timer)[static_cast<size_t>(conv_row_[ci]) * pad_w_ + conv_col_[ci]] =
+          Saturate(conv_timer_[ci]);
       continue;
     }
     const ConverterConfig& cc = config_[env].converters[conv_kind_[ci]];
@@ -615,7 +625,7 @@ bool ArenaBatch::Attack(int env, int agent, int arg) {
     st.consumed[kItemArmor] += 1;
   } else {
     frozen_[t] = static_cast<uint8_t>(cfg.freeze_duration);
-    st.times_frozen[target] += 1;
+    if (cfg.freeze_duration > 0) st.times_frozen[target] += 1;
     for (int i = 0; i < kNumItems; ++i) {
       const int take = std::min<int>(tinv[i], cfg.inventory_cap[i] - inv[i]);
       if (take <= 0) continue;
@@ -654,7 +664,8 @@ void ArenaBatch::Step(EnvRange range, Span<const int32_t> actions, const StepBuf
             out.episode_end.size() == static_cast<size_t>(num_envs_))
       << "step buffers are not sized for " << num_envs_ << " envs x " << num_agents_ << " agents";
   LPT_CHECK(out.final_obs.empty() || out.final_obs.size() == out.obs.size());
-  LPT_CHECK(out.final_globals.empty() || out.final_globals.size() == out.globals.size());
+  LPT_CHECK(out.final_globals.empty() || (!out.final_obs.empty() && out.final_globals.size() == out.globals.size()))
+      << "final_globals needs final_obs, sized like globals";
   for (int env = range.begin; env < range.end; ++env) {
     StepEnv(env, actions.data() + static_cast<size_t>(env) * num_agents_, out, profile);
   }
@@ -766,12 +777,20 @@ void ArenaBatch::WriteObservation(int env, uint8_t* obs, float* globals) const {
     const size_t corner = static_cast<size_t>(agent_row_[a]) * pad_w_ + agent_col_[a];
     const uint8_t* src = planes_.data() + static_cast<size_t>(env) * kNumFeatures * plane_size_ + corner;
     uint8_t* dst = obs + static_cast<size_t>(agent) * kObsPerAgent;
+    // Rows are copied 16 bytes at a time (one vector move instead of an 8 + 3 byte pair); the
+    // 5 extra bytes land on the next row, which is written right after, and the source may
+    // read into the planes' tail slack. The agent's last row is copied exactly.
     for (int f = 0; f < kNumFeatures; ++f) {
-      const uint8_t* plane = src + f * plane_size_;
-      for (int dr = 0; dr < kObsSize; ++dr) {
-        std::memcpy(dst, plane + static_cast<size_t>(dr) * pad_w_, kObsSize);
-        dst += kObsSize;
+      const uint8_t* row = src + f * plane_size_;
+      for (int dr = 0; dr < kObsSize - 1; ++dr, row += pad_w_, dst += kObsSize) {
+        std::memcpy(dst, row, kRowCopy);
       }
+      if (f + 1 < kNumFeatures) {
+        std::memcpy(dst, row, kRowCopy);
+      } else {
+        std::memcpy(dst, row, kObsSize);
+      }
+      dst += kObsSize;
     }
     if (globals == nullptr) continue;
     float* g = globals + static_cast<size_t>(agent) * kNumGlobals;
@@ -790,6 +809,8 @@ void ArenaBatch::Observe(EnvRange range, const StepBuffers& out) const {
   LPT_CHECK(out.obs.size() == total * kObsPerAgent && out.globals.size() == total * kNumGlobals)
       << "observation buffers are not sized for " << num_envs_ << " envs x " << num_agents_
       << " agents";
+  LPT_CHECK(range.begin >= 0 && range.begin <= range.end && range.end <= num_envs_)
+      << "env range [" << range.begin << ", " << range.end << ") of " << num_envs_;
   for (int env = range.begin; env < range.end; ++env) {
     const size_t base = Agent(env, 0);
     WriteObservation(env, out.obs.data() + base * kObsPerAgent, out.globals.data() + base * kNumGlobals);

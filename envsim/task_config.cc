@@ -1,114 +1,69 @@
 #include "envsim/task_config.h"
 
-#include <cmath>
-#include <cstdio>
-#include <utility>
 
 namespace lpt::envsim {
 namespace {
 
-std::string FormatNumber(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.10g", v);
-  return buf;
-}
-
-// Builds a TaskField from an accessor usable on both const and non-const configs:
-// [](auto& c) -> auto& { return c.max_steps; }.
-template <typename Accessor>
-TaskField MakeField(std::string name, std::string doc, TaskField::Kind kind, double min,
-                    double max, Accessor access) {
-  TaskField f;
-  f.name = std::move(name);
-  f.doc = std::move(doc);
-  f.kind = kind;
-  f.min = min;
-  f.max = max;
-  f.get = [access](const TaskConfig& c) { return static_cast<double>(access(c)); };
-  f.set = [access](TaskConfig& c, double v) {
-    using T = std::remove_reference_t<decltype(access(c))>;
-    if constexpr (std::is_same_v<T, bool>) {
-      access(c) = v != 0.0;
-    } else {
-      access(c) = static_cast<T>(v);
-    }
-  };
-  return f;
-}
-
 std::vector<TaskField> BuildFields() {
-  using K = TaskField::Kind;
+  using K = FieldKind;
   std::vector<TaskField> f;
-  f.push_back(MakeField("map.num_agents", "agents per env", K::kInt, 1, 1024,
+  f.push_back(MakeField<TaskConfig>("map.num_agents", "agents per env", K::kInt, 1, 1024,
                         [](auto& c) -> auto& { return c.num_agents; }));
-  f.push_back(MakeField("map.num_instances", "rooms per env (agents are spread over them)",
+  f.push_back(MakeField<TaskConfig>("map.num_instances", "rooms per env (agents are spread over them)",
                         K::kInt, 1, 64, [](auto& c) -> auto& { return c.num_instances; }));
-  f.push_back(MakeField("map.instance_size", "side of each square room, in cells", K::kInt, 3,
+  f.push_back(MakeField<TaskConfig>("map.instance_size", "side of each square room, in cells", K::kInt, 3,
                         250, [](auto& c) -> auto& { return c.instance_size; }));
-  f.push_back(MakeField("map.border_width", "wall thickness around and between rooms", K::kInt,
+  f.push_back(MakeField<TaskConfig>("map.border_width", "wall thickness around and between rooms", K::kInt,
                         1, 16, [](auto& c) -> auto& { return c.border_width; }));
-  f.push_back(MakeField("map.walls", "wall cells placed at random per room", K::kInt, 0, 60000,
+  f.push_back(MakeField<TaskConfig>("map.walls", "wall cells placed at random per room", K::kInt, 0, 60000,
                         [](auto& c) -> auto& { return c.walls; }));
-  f.push_back(MakeField("map.blocks", "block cells placed at random per room", K::kInt, 0, 60000,
+  f.push_back(MakeField<TaskConfig>("map.blocks", "block cells placed at random per room", K::kInt, 0, 60000,
                         [](auto& c) -> auto& { return c.blocks; }));
   for (int k = 0; k < kNumConverterKinds; ++k) {
     const std::string n(ConverterName(static_cast<ConverterKind>(k)));
-    f.push_back(MakeField(n + ".count", n + "s placed at random per room", K::kInt, 0, 60000,
+    f.push_back(MakeField<TaskConfig>(n + ".count", n + "s placed at random per room", K::kInt, 0, 60000,
                           [k](auto& c) -> auto& { return c.converters[k].count; }));
-    f.push_back(MakeField(n + ".conversion_ticks", "ticks from inputs to outputs", K::kInt, 1,
+    f.push_back(MakeField<TaskConfig>(n + ".conversion_ticks", "ticks from inputs to outputs", K::kInt, 1,
                           10000, [k](auto& c) -> auto& { return c.converters[k].conversion_ticks; }));
-    f.push_back(MakeField(n + ".cooldown", "ticks after producing before converting again",
+    f.push_back(MakeField<TaskConfig>(n + ".cooldown", "ticks after producing before converting again",
                           K::kInt, 0, 10000,
                           [k](auto& c) -> auto& { return c.converters[k].cooldown; }));
-    f.push_back(MakeField(n + ".max_output", "no conversion while holding this many outputs",
+    f.push_back(MakeField<TaskConfig>(n + ".max_output", "no conversion while holding this many outputs",
                           K::kInt, 1, 255,
                           [k](auto& c) -> auto& { return c.converters[k].max_output; }));
-    f.push_back(MakeField(n + ".initial_resource_count", "outputs held at episode start",
+    f.push_back(MakeField<TaskConfig>(n + ".initial_resource_count", "outputs held at episode start",
                           K::kInt, 0, 255,
                           [k](auto& c) -> auto& { return c.converters[k].initial_resource_count; }));
     for (int i = 0; i < kNumItems; ++i) {
       const std::string item(ItemName(static_cast<Item>(i)));
-      f.push_back(MakeField(n + ".input." + item, item + " consumed per conversion", K::kInt, 0,
+      f.push_back(MakeField<TaskConfig>(n + ".input." + item, item + " consumed per conversion", K::kInt, 0,
                             255, [k, i](auto& c) -> auto& { return c.converters[k].input[i]; }));
-      f.push_back(MakeField(n + ".output." + item, item + " produced per conversion", K::kInt,
+      f.push_back(MakeField<TaskConfig>(n + ".output." + item, item + " produced per conversion", K::kInt,
                             0, 255, [k, i](auto& c) -> auto& { return c.converters[k].output[i]; }));
     }
   }
   for (int i = 0; i < kNumItems; ++i) {
     const std::string item(ItemName(static_cast<Item>(i)));
-    f.push_back(MakeField("rewards." + item, "reward per " + item + " held", K::kFloat, -100,
+    f.push_back(MakeField<TaskConfig>("rewards." + item, "reward per " + item + " held", K::kFloat, -100,
                           100, [i](auto& c) -> auto& { return c.reward_weight[i]; }));
-    f.push_back(MakeField("rewards." + item + "_max", "cap on the reward from " + item,
+    f.push_back(MakeField<TaskConfig>("rewards." + item + "_max", "cap on the reward from " + item,
                           K::kFloat, 0, 1e6, [i](auto& c) -> auto& { return c.reward_cap[i]; }));
-    f.push_back(MakeField("inventory.cap." + item, "most " + item + " an agent can hold", K::kInt,
+    f.push_back(MakeField<TaskConfig>("inventory.cap." + item, "most " + item + " an agent can hold", K::kInt,
                           0, 255, [i](auto& c) -> auto& { return c.inventory_cap[i]; }));
-    f.push_back(MakeField("inventory.initial." + item, item + " each agent starts with",
+    f.push_back(MakeField<TaskConfig>("inventory.initial." + item, item + " each agent starts with",
                           K::kInt, 0, 255,
                           [i](auto& c) -> auto& { return c.initial_inventory[i]; }));
   }
-  f.push_back(MakeField("attack.cost", "lasers used per attack (above the laser cap: no combat)",
+  f.push_back(MakeField<TaskConfig>("attack.cost", "lasers used per attack (above the laser cap: no combat)",
                         K::kInt, 0, 255, [](auto& c) -> auto& { return c.attack_cost; }));
-  f.push_back(MakeField("attack.freeze_duration", "steps an attacked agent stays frozen",
+  f.push_back(MakeField<TaskConfig>("attack.freeze_duration", "steps an attacked agent stays frozen",
                         K::kInt, 0, 255, [](auto& c) -> auto& { return c.freeze_duration; }));
-  f.push_back(MakeField("max_steps", "episode length (reaching it truncates)", K::kInt, 1,
+  f.push_back(MakeField<TaskConfig>("max_steps", "episode length (reaching it truncates)", K::kInt, 1,
                         1000000, [](auto& c) -> auto& { return c.max_steps; }));
-  f.push_back(MakeField("desync_episodes",
+  f.push_back(MakeField<TaskConfig>("desync_episodes",
                         "shorten each env's first episode to a random length (flagged)",
                         K::kBool, 0, 1, [](auto& c) -> auto& { return c.desync_episodes; }));
   return f;
-}
-
-Status CheckFieldValue(const TaskField& field, double value) {
-  if (!std::isfinite(value) || value < field.min || value > field.max) {
-    return Status::InvalidArgument(field.name + ": " + FormatNumber(value) +
-                                   " is out of range [" + FormatNumber(field.min) + ", " +
-                                   FormatNumber(field.max) + "]");
-  }
-  if (field.kind != TaskField::Kind::kFloat && value != std::floor(value)) {
-    return Status::InvalidArgument(field.name + ": " + FormatNumber(value) +
-                                   " is not a whole number");
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -138,9 +93,7 @@ int TaskConfig::AgentsPerInstance() const {
 }
 
 Status TaskConfig::Validate() const {
-  for (const TaskField& field : TaskFields()) {
-    LPT_RETURN_IF_ERROR(CheckFieldValue(field, field.get(*this)));
-  }
+  LPT_RETURN_IF_ERROR(ValidateFields(TaskFields(), *this));
   for (int i = 0; i < kNumItems; ++i) {
     if (initial_inventory[i] > inventory_cap[i]) {
       const std::string item(ItemName(static_cast<Item>(i)));
@@ -152,6 +105,16 @@ Status TaskConfig::Validate() const {
   }
   for (int k = 0; k < kNumConverterKinds; ++k) {
     const ConverterConfig& c = converters[k];
+    for (int i = 0; i < kNumItems; ++i) {
+      if (c.initial_resource_count * c.output[i] > 255) {
+        const std::string n(ConverterName(static_cast<ConverterKind>(k)));
+        return Status::InvalidArgument(n + ".initial_resource_count: " +
+                                       std::to_string(c.initial_resource_count) + " x " + n +
+                                       ".output." + std::string(ItemName(static_cast<Item>(i))) +
+                                       " (" + std::to_string(c.output[i]) +
+                                       ") exceeds the 255 a converter can hold");
+      }
+    }
     if (c.initial_resource_count > c.max_output) {
       const std::string n(ConverterName(static_cast<ConverterKind>(k)));
       return Status::InvalidArgument(n + ".initial_resource_count: " +
@@ -249,21 +212,10 @@ const std::vector<TaskField>& TaskFields() {
   return fields;
 }
 
-const TaskField* FindTaskField(std::string_view name) {
-  for (const TaskField& f : TaskFields()) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
-}
+const TaskField* FindTaskField(std::string_view name) { return FindField(TaskFields(), name); }
 
 Status SetTaskField(TaskConfig* config, std::string_view name, double value) {
-  const TaskField* field = FindTaskField(name);
-  if (field == nullptr) {
-    return Status::NotFound("unknown task field '" + std::string(name) + "'");
-  }
-  LPT_RETURN_IF_ERROR(CheckFieldValue(*field, value));
-  field->set(*config, value);
-  return Status::Ok();
+  return SetField(TaskFields(), config, name, value);
 }
 
 }  // namespace lpt::envsim

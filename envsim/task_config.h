@@ -8,11 +8,11 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/fields.h"
 #include "common/status.h"
 #include "envsim/types.h"
 
@@ -79,17 +79,8 @@ TaskConfig ArenaBasicEasyShapedRecipe();
 StatusOr<TaskConfig> RecipeByName(std::string_view name);
 std::vector<std::string> RecipeNames();
 
-// One named, documented, range-checked field of TaskConfig.
-struct TaskField {
-  enum class Kind { kInt, kFloat, kBool };
-  std::string name;  // "rewards.ore_red"
-  std::string doc;   // one line
-  Kind kind;
-  double min;
-  double max;
-  std::function<double(const TaskConfig&)> get;
-  std::function<void(TaskConfig&, double)> set;
-};
+// One named, documented, range-checked field of TaskConfig ("rewards.ore_red").
+using TaskField = Field<TaskConfig>;
 
 // Every field, in a stable documented order.
 const std::vector<TaskField>& TaskFields();

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/envsim/scenario.h"
 
 namespace lpt::envsim {
@@ -107,7 +109,11 @@ TEST(ArenaConverter, GeneratorConvertsAfterConversionTicksThenCoolsDown) {
   EXPECT_TRUE(s.LastOk(0));
   EXPECT_EQ(s.batch().InputOf(0, g, Item::kOreRed), 1);
   EXPECT_EQ(s.batch().StateOf(0, g), ConverterState::kCoolingDown);
-  while (s.batch().StateOf(0, g) == ConverterState::kCoolingDown) s.Wait(1);
+  // The cooldown started in the converter phase of the step that produced the battery, and
+  // one get and one put step have passed since.
+  s.Wait(gen.cooldown - 3);
+  EXPECT_EQ(s.batch().StateOf(0, g), ConverterState::kCoolingDown);
+  s.Wait(1);
   EXPECT_EQ(s.batch().StateOf(0, g), ConverterState::kConverting);  // retried by itself
   EXPECT_EQ(s.batch().InputOf(0, g, Item::kOreRed), 0);
 }
@@ -213,6 +219,7 @@ TEST(ArenaAttack, AttackFreezesTargetAndStealsItsItems) {
   EXPECT_EQ(s.Inv(1, Item::kOreRed), 0);
   const EpisodeStats& st = s.batch().CurrentEpisode(0);
   EXPECT_EQ(st.times_frozen[1], 1);
+  EXPECT_EQ(st.attack_spent[static_cast<int>(Item::kLaser)], 1);
   EXPECT_EQ(st.stolen[kNumItems + kOre], 3);
   EXPECT_EQ(st.robbed[kOre], 3);
   EXPECT_EQ(st.Gained(0, Item::kBatteryRed), 1);
@@ -223,6 +230,20 @@ TEST(ArenaAttack, AttackFreezesTargetAndStealsItsItems) {
   EXPECT_NEAR(s.Reward(1), -(0.3f + 0.8f), 1e-6);
 }
 
+TEST(ArenaAttack, StealingStopsAtTheAttackersCapAndTheRestStays) {
+  TaskConfig cfg = SmallConfig(2);
+  cfg.inventory_cap[kOre] = 10;
+  Scenario s(DuelMap(), cfg);
+  s.batch().SetFacing(0, 0, Orientation::kDown);
+  s.batch().SetInventory(0, 0, Item::kLaser, 1);
+  s.batch().SetInventory(0, 0, Item::kOreRed, 8);
+  s.batch().SetInventory(0, 1, Item::kOreRed, 5);
+  s.Act(0, Action::kAttack0);
+  EXPECT_EQ(s.Inv(0, Item::kOreRed), 10);
+  EXPECT_EQ(s.Inv(1, Item::kOreRed), 3);
+  EXPECT_EQ(s.batch().CurrentEpisode(0).stolen[kNumItems + kOre], 2);
+}
+
 TEST(ArenaAttack, FrozenAgentCannotActUntilTheFreezeEnds) {
   TaskConfig cfg = SmallConfig(2);
   cfg.freeze_duration = 4;
@@ -231,10 +252,20 @@ TEST(ArenaAttack, FrozenAgentCannotActUntilTheFreezeEnds) {
   s.batch().SetInventory(0, 0, Item::kLaser, 1);
   s.Act(0, Action::kAttack0);
   ASSERT_EQ(s.batch().Frozen(0, 1), 4);
+  auto frozen_seen_by_a = [&] {  // B is one cell below A
+    return s.buffers().obs[(static_cast<int>(Feature::kAgentFrozen) * kObsSize + kObsRadius + 1) * kObsSize + kObsRadius];
+  };
+  auto frozen_global_of_b = [&] {
+    return s.buffers().globals[kNumGlobals + static_cast<int>(Global::kFrozen)];
+  };
+  EXPECT_EQ(frozen_seen_by_a(), 4);
+  EXPECT_EQ(frozen_global_of_b(), 4.0f);
   for (int t = 0; t < 4; ++t) {
     s.Act(1, Action::kMoveDown);
     EXPECT_FALSE(s.LastOk(1)) << "frozen step " << t;
     EXPECT_EQ(s.batch().AgentRow(0, 1), 2);
+    EXPECT_EQ(frozen_seen_by_a(), 3 - t);
+    EXPECT_EQ(frozen_global_of_b(), static_cast<float>(3 - t));
   }
   EXPECT_EQ(s.batch().Frozen(0, 1), 0);
   s.Act(1, Action::kMoveDown);
@@ -298,6 +329,71 @@ TEST(ArenaAttack, ArgumentPicksTheKthAgentInScanOrder) {
   EXPECT_EQ(s.batch().Frozen(0, 2), cfg.freeze_duration);
   s.Act(0, Action::kAttack0);  // C is frozen now, so the first unfrozen is B
   EXPECT_EQ(s.batch().Frozen(0, 1), cfg.freeze_duration);
+}
+
+TEST(ArenaAttack, ScanGoesCentreLeftRightByDistanceSkipsFrozenAndStopsAtThree) {
+  // A (4,2) faces up. Distance 1: centre empty, left B, right C. Distance 2: centre D.
+  // Distance 3: left E.
+  TaskConfig cfg = SmallConfig(5);
+  Scenario s({"#####",
+              "#E..#",
+              "#.D.#",
+              "#B.C#",
+              "#.A.#",
+              "#####"},
+             cfg);
+  s.batch().SetInventory(0, 0, Item::kLaser, 10);
+  const auto attack = [&](int k) { s.Act(0, static_cast<Action>(static_cast<int>(Action::kAttack0) + k)); };
+  attack(0);  // B (left of distance 1) comes before C (right)
+  EXPECT_EQ(s.batch().Frozen(0, 1), cfg.freeze_duration);
+  EXPECT_EQ(s.batch().Frozen(0, 2), 0);
+  attack(0);  // B is frozen now and skipped: C
+  EXPECT_EQ(s.batch().Frozen(0, 2), cfg.freeze_duration);
+  attack(1);  // unfrozen in order: D, E -> the second is E (distance 3, lateral -1)
+  EXPECT_EQ(s.batch().Frozen(0, 4), cfg.freeze_duration);
+  EXPECT_EQ(s.batch().Frozen(0, 3), 0);
+}
+
+TEST(ArenaAttack, AgentsBeyondDistanceThreeAreOutOfReach) {
+  TaskConfig cfg = SmallConfig(2);
+  Scenario s({"###",
+              "#B#",
+              "#.#",
+              "#.#",
+              "#.#",
+              "#A#",
+              "###"},
+             cfg);
+  s.batch().SetInventory(0, 0, Item::kLaser, 1);
+  s.Act(0, Action::kAttack0);
+  EXPECT_FALSE(s.LastOk(0));
+  EXPECT_EQ(s.batch().Frozen(0, 1), 0);
+}
+
+TEST(ArenaStep, AgentOrderIsShuffledBySeedAndReproducible) {
+  // A and B both move into the one free cell between them; whoever acts first gets it.
+  const std::vector<std::string> map = {"#####",
+                                        "#A.B#",
+                                        "#####"};
+  auto winner = [&](uint64_t seed) {
+    BatchOptions opts;
+    opts.config = SmallConfig(2);
+    opts.seed = seed;
+    auto batch = ArenaBatch::Create(opts).value();
+    EXPECT_TRUE(batch->LoadMap(0, map).ok());
+    testing::Buffers buf(*batch);
+    const std::vector<int32_t> actions = {static_cast<int32_t>(Action::kMoveRight),
+                                          static_cast<int32_t>(Action::kMoveLeft)};
+    batch->Step({0, 1}, actions, buf.View());
+    return batch->AgentCol(0, 0) == 2 ? 0 : 1;
+  };
+  int a_wins = 0;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    a_wins += winner(seed) == 0;
+    EXPECT_EQ(winner(seed), winner(seed)) << "seed " << seed;
+  }
+  EXPECT_GT(a_wins, 5);
+  EXPECT_LT(a_wins, 35);
 }
 
 TEST(ArenaReward, SpendingItemsLowersReward) {
@@ -391,6 +487,7 @@ TEST(ArenaEpisode, DesyncShortensOnlyTheFirstEpisodeAndFlagsIt) {
   testing::Buffers buf(*batch);
   std::vector<int32_t> noop(buf.total, 0);
   std::vector<int> ends(opts.num_envs, 0);
+  std::vector<int> first_length(opts.num_envs, 0);
   int shortened = 0;
   for (int t = 0; t < 3 * cfg.max_steps; ++t) {
     batch->Step({0, opts.num_envs}, noop, buf.View());
@@ -398,6 +495,7 @@ TEST(ArenaEpisode, DesyncShortensOnlyTheFirstEpisodeAndFlagsIt) {
       if (!buf.episode_end[e]) continue;
       const EpisodeStats& last = batch->LastEpisode(e);
       if (ends[e]++ == 0) {
+        first_length[e] = last.length;
         EXPECT_EQ(last.episode, 0);
         EXPECT_LE(last.length, cfg.max_steps);
         EXPECT_EQ(last.desync_shortened, last.length < cfg.max_steps);
@@ -409,6 +507,9 @@ TEST(ArenaEpisode, DesyncShortensOnlyTheFirstEpisodeAndFlagsIt) {
     }
   }
   EXPECT_GE(shortened, opts.num_envs / 2);  // P(length = max_steps) is 1/40 per env
+  std::set<int> first_lengths;
+  for (int e = 0; e < opts.num_envs; ++e) first_lengths.insert(first_length[e]);
+  EXPECT_GE(first_lengths.size(), 4u) << "envs must not all reset together";
   for (int e = 0; e < opts.num_envs; ++e) EXPECT_GE(ends[e], 2);
 }
 
@@ -467,6 +568,24 @@ TEST(ArenaMap, LoadMapRejectsUnknownCellsAndMissingAgents) {
   EXPECT_NE(st.message().find("agent 'B' is missing"), std::string::npos) << st.message();
   st = s.batch().LoadMap(0, {"####", "#AB#", "###"});
   EXPECT_NE(st.message().find("row 2"), std::string::npos) << st.message();
+}
+
+TEST(ArenaMap, RejectedMapLeavesTheEpisodeAndItsPendingConfigAlone) {
+  TaskConfig cfg = SmallConfig(1);
+  Scenario s({"###",
+              "#A#",
+              "###"},
+             cfg);
+  TaskConfig next = cfg;
+  next.max_steps = 7;
+  ASSERT_TRUE(s.batch().SetPendingConfig(0, next).ok());
+  s.Wait(2);
+  EXPECT_FALSE(s.batch().LoadMap(0, {"###", "#?#", "###"}).ok());
+  EXPECT_EQ(s.batch().config(0).max_steps, cfg.max_steps);
+  EXPECT_EQ(s.batch().step(0), 2);
+  ASSERT_TRUE(s.batch().LoadMap(0, {"###", "#A#", "###"}).ok());
+  EXPECT_EQ(s.batch().config(0).max_steps, 7);  // a new episode: now it applies
+  EXPECT_EQ(s.batch().episode_length(0), 7);
 }
 
 TEST(ArenaMap, GeneratedMapHasTheConfiguredObjectsInsideABorder) {

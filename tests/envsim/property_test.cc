@@ -27,6 +27,8 @@ TaskConfig BusyConfig() {
     conv.max_output = 3;
   }
   c.converter(ConverterKind::kAltar).input[static_cast<int>(Item::kBatteryRed)] = 1;
+  c.converter(ConverterKind::kMine).initial_resource_count = 2;
+  c.converter(ConverterKind::kAltar).initial_resource_count = 1;
   c.initial_inventory = {5, 2, 0, 4, 1};
   c.inventory_cap = {8, 6, 20, 6, 3};
   c.max_steps = 120;

@@ -71,6 +71,10 @@ TEST(TaskConfig, InvalidValuesAreRejectedWithTheFieldName) {
   c.converter(ConverterKind::kMine).initial_resource_count = 9;
   ExpectInvalid(c, "mine.initial_resource_count");
   c = ArenaRecipe();
+  c.converter(ConverterKind::kLasery).output[static_cast<int>(Item::kLaser)] = 100;
+  c.converter(ConverterKind::kLasery).initial_resource_count = 3;
+  ExpectInvalid(c, "lasery.initial_resource_count");
+  c = ArenaRecipe();
   c.walls = 600;
   ExpectInvalid(c, "map.instance_size");
   c = ArenaRecipe();
@@ -87,7 +91,7 @@ TEST(TaskConfig, FieldsHaveUniqueNamesAndRoundTrip) {
   for (const TaskField& f : TaskFields()) {
     EXPECT_TRUE(names.insert(f.name).second) << f.name;
     EXPECT_FALSE(f.doc.empty()) << f.name;
-    const double v = f.kind == TaskField::Kind::kFloat ? (f.min + f.max) / 3 : f.min;
+    const double v = f.kind == FieldKind::kFloat ? (f.min + f.max) / 3 : f.min;
     ASSERT_TRUE(SetTaskField(&c, f.name, v).ok()) << f.name;
     EXPECT_NEAR(f.get(c), v, std::abs(v) * 1e-6 + 1e-9) << f.name;
   }
@@ -105,7 +109,7 @@ TEST(TaskConfig, SetTaskFieldChecksNameKindAndRange) {
 
   Status st = SetTaskField(&c, "rewards.ore", 1);
   EXPECT_EQ(st.code(), StatusCode::kNotFound);
-  EXPECT_NE(st.message().find("rewards.ore"), std::string::npos);
+  EXPECT_NE(st.message().find("'rewards.ore'"), std::string::npos);
   st = SetTaskField(&c, "max_steps", 10.5);
   EXPECT_NE(st.message().find("not a whole number"), std::string::npos) << st.message();
   st = SetTaskField(&c, "attack.cost", 256);

@@ -1,0 +1,40 @@
+// ArrayBundle: a module's state as named plain arrays (int64, uint64, float64, text). Modules
+// export their state into one and import it back; io/ writes each array as one dataset, so a
+// checkpoint layout is exactly the names used here. Lookups that fail name the array and the
+// expected vs found size.
+#ifndef LPTRAIN_COMMON_ARRAY_BUNDLE_H_
+#define LPTRAIN_COMMON_ARRAY_BUNDLE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace lpt {
+
+struct ArrayBundle {
+  std::map<std::string, std::vector<int64_t>> i64;
+  std::map<std::string, std::vector<uint64_t>> u64;
+  std::map<std::string, std::vector<double>> f64;
+  std::map<std::string, std::vector<std::string>> str;
+
+  // The named array, checked to hold `size` elements (any size when size < 0).
+  StatusOr<const std::vector<int64_t>*> GetI64(const std::string& name, int64_t size = -1) const;
+  StatusOr<const std::vector<uint64_t>*> GetU64(const std::string& name, int64_t size = -1) const;
+  StatusOr<const std::vector<double>*> GetF64(const std::string& name, int64_t size = -1) const;
+  StatusOr<const std::vector<std::string>*> GetStr(const std::string& name, int64_t size = -1) const;
+  // A one-element array's value.
+  StatusOr<int64_t> ScalarI64(const std::string& name) const;
+  StatusOr<uint64_t> ScalarU64(const std::string& name) const;
+  StatusOr<double> ScalarF64(const std::string& name) const;
+
+  bool operator==(const ArrayBundle& o) const {
+    return i64 == o.i64 && u64 == o.u64 && f64 == o.f64 && str == o.str;
+  }
+};
+
+}  // namespace lpt
+
+#endif  // LPTRAIN_COMMON_ARRAY_BUNDLE_H_

@@ -1,0 +1,561 @@
+#include "curriculum/curriculum.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+
+namespace lpt::curriculum {
+namespace {
+
+// Streams of the curriculum's own generators, apart from everything else keyed by the seed.
+constexpr uint64_t kTaskIdStream = 0x7461736b6964ULL;  // "taskid"
+constexpr uint64_t kSampleStream = 0x73616d706c65ULL;  // "sample"
+
+uint64_t NowNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+std::string Fixed1(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.1f", v);
+  return buf;
+}
+
+}  // namespace
+
+double Reweight(double p, double theta) {
+  const double denom = p + theta * (1.0 - 2.0 * p);
+  return denom > 0 ? p * (1.0 - theta) / denom : 0.0;
+}
+
+double Gini(std::vector<double> values) {
+  const size_t n = values.size();
+  if (n == 0) return 0.0;
+  std::sort(values.begin(), values.end());
+  double sum = 0;
+  double weighted = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sum += values[i];
+    weighted += static_cast<double>(i + 1) * values[i];
+  }
+  if (sum <= 0) return 0.0;
+  const double dn = static_cast<double>(n);
+  return 2.0 * weighted / (dn * sum) - (dn + 1.0) / dn;
+}
+
+StatusOr<std::unique_ptr<Curriculum>> Curriculum::Create(
+    const CurriculumConfig& config, std::shared_ptr<const TaskGenerator> generator) {
+  LPT_RETURN_IF_ERROR(config.Validate());
+  if (generator == nullptr) return Status::InvalidArgument("curriculum: no task generator");
+  std::unique_ptr<Curriculum> c(new Curriculum(config, std::move(generator)));
+  for (int i = 0; i < c->capacity_; ++i) c->AddTask(c->NewTaskId());
+  c->Recompute();
+  return c;
+}
+
+Curriculum::Curriculum(const CurriculumConfig& config, std::shared_ptr<const TaskGenerator> generator)
+    : config_(config),
+      generator_(std::move(generator)),
+      capacity_(config.num_active_tasks),
+      num_keys_(generator_->num_keys()),
+      id_map_(static_cast<size_t>(config.num_active_tasks)),
+      labels_(config.max_inactive_labels_retained),
+      task_rng_(config.seed, kTaskIdStream),
+      sample_rng_(config.seed, kSampleStream) {
+  const size_t n = capacity_;
+  task_id_.assign(n, 0);
+  label_.assign(n, 0);
+  active_.assign(n, 0);
+  count_.assign(n, 0);
+  samples_.assign(n, 0);
+  for (std::vector<double>* v : {&total_, &last_, &fast_, &slow_, &p_true_, &mean_, &m2_, &baseline_, &raw_}) {
+    v->assign(n, 0.0);
+  }
+  params_.assign(n * num_keys_, 0.0);
+  active_list_.reserve(n);
+  active_pos_.assign(n, 0);
+  task_list_.reserve(n);
+  scratch_scores_.reserve(n);
+  scratch_ids_.reserve(n);
+  log_sink_ = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+}
+
+uint64_t Curriculum::NewTaskId() {
+  uint64_t id;
+  do {
+    id = task_rng_.Next();
+  } while (id_map_.Find(id) != IdSlotMap::kNone);
+  return id;
+}
+
+// Puts task_id into the next unused slot (at construction) or into `slot` (eviction), with
+// fresh statistics. The new label is acquired before the old one is released, so a label
+// shared by both never looks inactive in between.
+uint32_t Curriculum::AddTask(uint64_t task_id) {
+  const auto slot = static_cast<uint32_t>(active_list_.size());
+  LPT_CHECK(static_cast<int>(slot) < capacity_) << "pool full";
+  active_pos_[slot] = slot;
+  active_list_.push_back(slot);
+  active_[slot] = 1;
+  std::string label;
+  generator_->Generate(task_id, &params_[static_cast<size_t>(slot) * num_keys_], &label);
+  label_[slot] = labels_.Acquire(label);
+  task_id_[slot] = task_id;
+  id_map_.Insert(task_id, slot);
+  count_[slot] = samples_[slot] = 0;
+  total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] = 0;
+  baseline_[slot] = std::numeric_limits<double>::quiet_NaN();
+  raw_[slot] = RawScore(slot);
+  ++created_;
+  membership_changed_ = true;
+  return slot;
+}
+
+void Curriculum::ReplaceTask(uint32_t slot, uint64_t task_id) {
+  std::string label;
+  generator_->Generate(task_id, &params_[static_cast<size_t>(slot) * num_keys_], &label);
+  const uint32_t new_label = labels_.Acquire(label);
+  labels_.stats(label_[slot]).evictions += 1;
+  labels_.Release(label_[slot]);
+  id_map_.Erase(task_id_[slot]);
+  label_[slot] = new_label;
+  task_id_[slot] = task_id;
+  id_map_.Insert(task_id, slot);
+  count_[slot] = samples_[slot] = 0;
+  total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] = 0;
+  baseline_[slot] = std::numeric_limits<double>::quiet_NaN();
+  raw_[slot] = RawScore(slot);
+  ++created_;
+  ++evicted_;
+  membership_changed_ = true;
+}
+
+// --- per result: O(1) ---
+
+void Curriculum::Update(uint64_t task_id, double score, double max_score) {
+  const uint32_t slot = id_map_.Find(task_id);
+  if (slot == IdSlotMap::kNone || !std::isfinite(score) || !std::isfinite(max_score)) {
+    ++stale_;
+    return;
+  }
+  double s = max_score > 0 ? score / max_score : score;
+  s = std::clamp(s, 0.0, 1.0);
+  const double alpha = config_.ema_timescale;
+  const double slow_alpha = alpha * config_.slow_timescale_factor;
+  const int64_t n = ++count_[slot];
+  total_[slot] += s;
+  last_[slot] = s;
+  double p = s;
+  if (config_.use_baseline_normalization) {
+    if (n == 1) baseline_[slot] = std::min(s, 0.75);
+    const double b = baseline_[slot];
+    p = std::max(s - b, 0.0) / (1.0 - b);
+  }
+  if (n == 1) {
+    fast_[slot] = slow_[slot] = p;
+    p_true_[slot] = mean_[slot] = s;
+    m2_[slot] = s * s;
+  } else {
+    fast_[slot] += alpha * (p - fast_[slot]);
+    slow_[slot] += slow_alpha * (p - slow_[slot]);
+    p_true_[slot] += alpha * (s - p_true_[slot]);
+    mean_[slot] += alpha * (s - mean_[slot]);
+    m2_[slot] += alpha * (s * s - m2_[slot]);
+  }
+  LabelStats& ls = labels_.stats(label_[slot]);
+  ls.reward_ema = ls.completions == 0 ? s : ls.reward_ema + alpha * (s - ls.reward_ema);
+  ++ls.completions;
+  ++updates_;
+  if (++since_recompute_ >= config_.perf_invalidation_batch_size) Recompute();
+  if (config_.perf_log_metrics && updates_ % config_.perf_log_interval == 0) LogPerf();
+}
+
+TaskDraw Curriculum::Sample() {
+  const Snapshot& snap = *snapshot_;
+  const uint32_t i = snap.SampleIndex(&sample_rng_);
+  const uint32_t slot = (*snap.slots)[i];
+  ++samples_[slot];
+  ++labels_.stats(label_[slot]).samples;
+  return TaskDraw{(*snap.task_ids)[i], (*snap.label_ids)[i], i};
+}
+
+// --- per batch: O(n) ---
+
+double Curriculum::RawScore(uint32_t slot) const {
+  if (!config_.use_lp) return 0.0;
+  if (count_[slot] < config_.min_samples_for_lp) return config_.exploration_bonus;
+  if (config_.use_bidirectional) {
+    const double theta = config_.progress_smoothing;
+    const double fast = Reweight(fast_[slot], theta);
+    const double slow = Reweight(slow_[slot], theta);
+    return std::abs(fast - slow) + config_.lp_gain * std::max(fast, 0.0);
+  }
+  // Basic LP: spread of recent results plus a novelty bonus that decays with experience.
+  const double variance = std::max(m2_[slot] - mean_[slot] * mean_[slot], 0.0);
+  return std::sqrt(variance) +
+         config_.exploration_bonus / std::sqrt(static_cast<double>(count_[slot]));
+}
+
+void Curriculum::BuildTaskList() {
+  if (config_.perf_cache_task_list) {
+    // The active list is maintained incrementally, so it is the task list.
+    if (task_list_.size() == active_list_.size()) {
+      ++cache_hits_;
+    } else {
+      task_list_ = active_list_;
+      ++cache_misses_;
+    }
+    return;
+  }
+  // The original system's behaviour, kept as the reference: find the active tasks by
+  // scanning every slot.
+  task_list_.clear();
+  for (int slot = 0; slot < capacity_; ++slot) {
+    if (active_[slot]) task_list_.push_back(static_cast<uint32_t>(slot));
+  }
+  ++cache_misses_;
+}
+
+// Bottom-percentile eviction with a per-recompute cap. Only tasks with at least
+// min_presentations_for_eviction results whose raw score is strictly below the score at the
+// percentile may go, so a pool of tied scores never churns. Replacements take the same slots.
+int Curriculum::Evict() {
+  const size_t n = task_list_.size();
+  if (!config_.use_lp || config_.max_evictions_per_recompute == 0 || n == 0) return 0;
+  const auto k = static_cast<size_t>(std::floor(config_.eviction_threshold_percentile * n));
+  if (k == 0) return 0;
+  double threshold = std::numeric_limits<double>::infinity();
+  if (k < n) {
+    scratch_scores_.clear();
+    for (uint32_t slot : task_list_) scratch_scores_.push_back(raw_[slot]);
+    std::nth_element(scratch_scores_.begin(), scratch_scores_.begin() + static_cast<ptrdiff_t>(k),
+                     scratch_scores_.end());
+    threshold = scratch_scores_[k];
+  }
+  scratch_ids_.clear();
+  for (uint32_t slot : task_list_) {
+    if (raw_[slot] < threshold && count_[slot] >= config_.min_presentations_for_eviction) {
+      scratch_ids_.push_back(slot);
+    }
+  }
+  const auto lower = [this](uint32_t a, uint32_t b) {
+    return raw_[a] != raw_[b] ? raw_[a] < raw_[b] : task_id_[a] < task_id_[b];
+  };
+  const auto cap = static_cast<size_t>(config_.max_evictions_per_recompute);
+  if (scratch_ids_.size() > cap) {
+    std::nth_element(scratch_ids_.begin(), scratch_ids_.begin() + static_cast<ptrdiff_t>(cap),
+                     scratch_ids_.end(), lower);
+    scratch_ids_.resize(cap);
+  }
+  std::sort(scratch_ids_.begin(), scratch_ids_.end(), lower);
+  for (uint32_t slot : scratch_ids_) ReplaceTask(slot, NewTaskId());
+  return static_cast<int>(scratch_ids_.size());
+}
+
+void Curriculum::Recompute() {
+  const uint64_t t0 = NowNs();
+  BuildTaskList();
+  for (uint32_t slot : task_list_) raw_[slot] = RawScore(slot);
+  Evict();
+  PublishSnapshot();
+  since_recompute_ = 0;
+  ++invalidations_;
+  const uint64_t dt = NowNs() - t0;
+  recompute_ns_total_ += dt;
+  recompute_ns_max_ = std::max(recompute_ns_max_, dt);
+}
+
+void Curriculum::PublishSnapshot() {
+  const size_t n = task_list_.size();
+  auto snap = std::make_shared<Snapshot>();
+  snap->version = ++version_;
+  if (membership_changed_ || snapshot_ == nullptr) {
+    auto ids = std::make_shared<std::vector<uint64_t>>(n);
+    auto labels = std::make_shared<std::vector<uint32_t>>(n);
+    for (size_t i = 0; i < n; ++i) {
+      (*ids)[i] = task_id_[task_list_[i]];
+      (*labels)[i] = label_[task_list_[i]];
+    }
+    snap->task_ids = std::move(ids);
+    snap->label_ids = std::move(labels);
+    snap->slots = std::make_shared<const std::vector<uint32_t>>(task_list_);
+    membership_changed_ = false;
+  } else {
+    snap->task_ids = snapshot_->task_ids;
+    snap->label_ids = snapshot_->label_ids;
+    snap->slots = snapshot_->slots;
+  }
+
+  std::vector<double>& p = snap->probabilities;
+  p.resize(n);
+  if (!config_.use_lp || n == 0) {
+    std::fill(p.begin(), p.end(), n > 0 ? 1.0 / static_cast<double>(n) : 0.0);
+  } else {
+    double scale;
+    double shift;
+    if (config_.lp_score_temperature > 0) {
+      scale = 1.0 / config_.lp_score_temperature;
+      shift = 0.0;
+    } else {
+      double sum = 0;
+      for (uint32_t slot : task_list_) sum += raw_[slot];
+      const double mean = sum / static_cast<double>(n);
+      double var = 0;
+      for (uint32_t slot : task_list_) var += (raw_[slot] - mean) * (raw_[slot] - mean);
+      const double sd = std::sqrt(var / static_cast<double>(n));
+      // All scores tied: every z is 0, so the distribution is uniform.
+      scale = sd > 1e-12 ? config_.z_score_amplification / sd : 0.0;
+      shift = mean;
+    }
+    double total = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double z = (raw_[task_list_[i]] - shift) * scale;
+      p[i] = 1.0 / (1.0 + std::exp(-z));
+      total += p[i];
+    }
+    const double keep = (1.0 - config_.rand_task_rate) / total;
+    const double uniform = config_.rand_task_rate / static_cast<double>(n);
+    for (double& v : p) v = v * keep + uniform;
+  }
+  BuildAliasTable(p, &snap->alias_prob, &snap->alias_index, &scratch_ids_);
+  snapshot_ = std::move(snap);
+}
+
+// --- reporting ---
+
+std::string Curriculum::PerfLogLines() const {
+  const double reduction = invalidations_ > 0 ? static_cast<double>(updates_) / invalidations_ : 0.0;
+  const int64_t lookups = cache_hits_ + cache_misses_;
+  const double hit_rate = lookups > 0 ? 100.0 * cache_hits_ / lookups : 0.0;
+  return "[LP_PERF] Invalidations: " + std::to_string(invalidations_) +
+         ", Total updates: " + std::to_string(updates_) +
+         ", Batch size: " + std::to_string(config_.perf_invalidation_batch_size) +
+         ", Reduction: " + Fixed1(reduction) + "x\n" +
+         "[LP_PERF] Task list cache: " + std::to_string(cache_hits_) + " hits, " +
+         std::to_string(cache_misses_) + " misses, hit rate: " + Fixed1(hit_rate) + "%";
+}
+
+void Curriculum::LogPerf() { log_sink_(PerfLogLines()); }
+
+CurriculumStats Curriculum::Stats() const {
+  CurriculumStats s;
+  s.updates = updates_;
+  s.completed = updates_;
+  s.stale_results = stale_;
+  s.invalidations = invalidations_;
+  s.cache_hits = cache_hits_;
+  s.cache_misses = cache_misses_;
+  s.created = created_;
+  s.evicted = evicted_;
+  s.snapshot_version = version_;
+  s.reduction_ratio = invalidations_ > 0 ? static_cast<double>(updates_) / invalidations_ : 0.0;
+  s.cache_hit_rate = cache_hits_ + cache_misses_ > 0
+                         ? static_cast<double>(cache_hits_) / (cache_hits_ + cache_misses_)
+                         : 0.0;
+  s.gini_sampling = Gini(snapshot_->probabilities);
+  s.max_probability = snapshot_->probabilities.empty()
+                          ? 0.0
+                          : *std::max_element(snapshot_->probabilities.begin(),
+                                              snapshot_->probabilities.end());
+  std::vector<double> raw;
+  raw.reserve(active_list_.size());
+  std::vector<double> lp_sum(labels_.id_capacity(), 0.0);
+  for (uint32_t slot : active_list_) {
+    raw.push_back(raw_[slot]);
+    lp_sum[label_[slot]] += raw_[slot];
+  }
+  s.mean_raw_lp = raw.empty() ? 0.0 : std::accumulate(raw.begin(), raw.end(), 0.0) / raw.size();
+  s.gini_raw_lp = Gini(std::move(raw));
+  std::vector<double> occupancy;
+  std::vector<double> evictions;
+  for (uint32_t id = 0; id < labels_.id_capacity(); ++id) {
+    if (!labels_.live(id)) continue;
+    const LabelStats& ls = labels_.stats(id);
+    if (ls.active_tasks > 0) occupancy.push_back(static_cast<double>(ls.active_tasks));
+    evictions.push_back(static_cast<double>(ls.evictions));
+    LabelSummary summary;
+    summary.name = labels_.name(id);
+    summary.stats = ls;
+    summary.mean_lp = ls.active_tasks > 0 ? lp_sum[id] / static_cast<double>(ls.active_tasks) : 0.0;
+    s.labels.push_back(std::move(summary));
+  }
+  s.gini_pool_by_label = Gini(std::move(occupancy));
+  s.gini_evictions_by_label = Gini(std::move(evictions));
+  s.recompute_mean_us = invalidations_ > 0 ? 1e-3 * recompute_ns_total_ / invalidations_ : 0.0;
+  s.recompute_max_us = 1e-3 * recompute_ns_max_;
+  s.pool_size = active_list_.size();
+  s.bytes_pool = task_id_.capacity() * sizeof(uint64_t) +
+                 (label_.capacity() + active_list_.capacity() + active_pos_.capacity() +
+                  task_list_.capacity() + scratch_ids_.capacity()) * sizeof(uint32_t) +
+                 active_.capacity() + (count_.capacity() + samples_.capacity()) * sizeof(int64_t) +
+                 (total_.capacity() * 9 + params_.capacity() + scratch_scores_.capacity()) * sizeof(double);
+  s.bytes_maps = id_map_.bytes();
+  s.bytes_labels = labels_.bytes();
+  s.num_labels = labels_.num_live();
+  s.num_inactive_labels = labels_.num_inactive();
+  return s;
+}
+
+std::optional<TaskView> Curriculum::Task(uint64_t task_id) const {
+  const uint32_t slot = id_map_.Find(task_id);
+  if (slot == IdSlotMap::kNone) return std::nullopt;
+  TaskView v;
+  v.task_id = task_id;
+  v.label = labels_.name(label_[slot]);
+  v.count = count_[slot];
+  v.samples = samples_[slot];
+  v.total = total_[slot];
+  v.last = last_[slot];
+  v.fast = fast_[slot];
+  v.slow = slow_[slot];
+  v.p_true = p_true_[slot];
+  v.mean = mean_[slot];
+  v.second_moment = m2_[slot];
+  v.baseline = baseline_[slot];
+  v.raw_score = raw_[slot];
+  v.params.assign(params_.begin() + static_cast<ptrdiff_t>(slot) * num_keys_,
+                  params_.begin() + static_cast<ptrdiff_t>(slot + 1) * num_keys_);
+  return v;
+}
+
+std::vector<uint64_t> Curriculum::ActiveTaskIds() const {
+  std::vector<uint64_t> ids;
+  ids.reserve(active_list_.size());
+  for (uint32_t slot : active_list_) ids.push_back(task_id_[slot]);
+  return ids;
+}
+
+// --- state ---
+
+ArrayBundle Curriculum::ExportState() const {
+  ArrayBundle b;
+  b.i64["capacity"] = {capacity_};
+  b.i64["num_keys"] = {num_keys_};
+  b.i64["counters"] = {updates_, stale_, invalidations_, cache_hits_, cache_misses_,
+                       created_, evicted_, since_recompute_};
+  b.u64["snapshot_version"] = {version_};
+  b.u64["task_rng"] = {task_rng_.key(), task_rng_.counter()};
+  b.u64["sample_rng"] = {sample_rng_.key(), sample_rng_.counter()};
+  b.u64["slot_task_id"] = task_id_;
+  b.i64["slot_active"] = std::vector<int64_t>(active_.begin(), active_.end());
+  b.i64["slot_label"] = std::vector<int64_t>(label_.begin(), label_.end());
+  b.i64["slot_count"] = count_;
+  b.i64["slot_samples"] = samples_;
+  b.f64["slot_total"] = total_;
+  b.f64["slot_last"] = last_;
+  b.f64["slot_fast_ema"] = fast_;
+  b.f64["slot_slow_ema"] = slow_;
+  b.f64["slot_p_true"] = p_true_;
+  b.f64["slot_mean"] = mean_;
+  b.f64["slot_second_moment"] = m2_;
+  b.f64["slot_baseline"] = baseline_;
+  b.f64["slot_raw_score"] = raw_;
+  b.f64["slot_params"] = params_;
+  b.i64["active_list"] = std::vector<int64_t>(active_list_.begin(), active_list_.end());
+  b.i64["snapshot_slots"] = std::vector<int64_t>(snapshot_->slots->begin(), snapshot_->slots->end());
+  b.f64["snapshot_probabilities"] = snapshot_->probabilities;
+  labels_.Export(&b, "label_");
+  return b;
+}
+
+Status Curriculum::ImportState(const ArrayBundle& b) {
+  LPT_ASSIGN_OR_RETURN(const int64_t capacity, b.ScalarI64("capacity"));
+  LPT_ASSIGN_OR_RETURN(const int64_t num_keys, b.ScalarI64("num_keys"));
+  if (capacity != capacity_ || num_keys != num_keys_) {
+    return Status::FailedPrecondition(
+        "curriculum state: pool of " + std::to_string(capacity) + " tasks with " +
+        std::to_string(num_keys) + " params, expected " + std::to_string(capacity_) + " with " +
+        std::to_string(num_keys_) + " (num_active_tasks or the task generator changed)");
+  }
+  const int64_t n = capacity_;
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* counters, b.GetI64("counters", 8));
+  LPT_ASSIGN_OR_RETURN(const uint64_t version, b.ScalarU64("snapshot_version"));
+  LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* task_rng, b.GetU64("task_rng", 2));
+  LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* sample_rng, b.GetU64("sample_rng", 2));
+  LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* ids, b.GetU64("slot_task_id", n));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* active, b.GetI64("slot_active", n));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* labels, b.GetI64("slot_label", n));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* count, b.GetI64("slot_count", n));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* samples, b.GetI64("slot_samples", n));
+  struct F64 {
+    const char* name;
+    std::vector<double>* into;
+  };
+  const F64 f64s[] = {{"slot_total", &total_},         {"slot_last", &last_},
+                      {"slot_fast_ema", &fast_},       {"slot_slow_ema", &slow_},
+                      {"slot_p_true", &p_true_},       {"slot_mean", &mean_},
+                      {"slot_second_moment", &m2_},    {"slot_baseline", &baseline_},
+                      {"slot_raw_score", &raw_}};
+  for (const F64& f : f64s) LPT_RETURN_IF_ERROR(b.GetF64(f.name, n).status());
+  LPT_ASSIGN_OR_RETURN(const std::vector<double>* params, b.GetF64("slot_params", n * num_keys_));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* active_list, b.GetI64("active_list"));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* snap_slots, b.GetI64("snapshot_slots"));
+  LPT_ASSIGN_OR_RETURN(const std::vector<double>* snap_p,
+                       b.GetF64("snapshot_probabilities", static_cast<int64_t>(snap_slots->size())));
+  LabelTable label_table(config_.max_inactive_labels_retained);
+  LPT_RETURN_IF_ERROR(label_table.Import(b, "label_"));
+  for (int64_t v : *active_list) {
+    if (v < 0 || v >= n || (*active)[v] == 0) return Status::Corruption("active_list: bad slot");
+  }
+  for (int64_t v : *snap_slots) {
+    if (v < 0 || v >= n || (*active)[v] == 0) return Status::Corruption("snapshot_slots: bad slot");
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if ((*active)[i] && ((*labels)[i] < 0 || (*labels)[i] >= label_table.id_capacity() ||
+                         !label_table.live(static_cast<uint32_t>((*labels)[i])))) {
+      return Status::Corruption("slot_label: slot " + std::to_string(i) + " has no live label");
+    }
+  }
+
+  // Everything checked: now replace the state.
+  for (const F64& f : f64s) *f.into = *b.GetF64(f.name, n).value();
+  updates_ = (*counters)[0];
+  stale_ = (*counters)[1];
+  invalidations_ = (*counters)[2];
+  cache_hits_ = (*counters)[3];
+  cache_misses_ = (*counters)[4];
+  created_ = (*counters)[5];
+  evicted_ = (*counters)[6];
+  since_recompute_ = (*counters)[7];
+  version_ = version;
+  task_rng_ = CounterRng::FromState((*task_rng)[0], (*task_rng)[1]);
+  sample_rng_ = CounterRng::FromState((*sample_rng)[0], (*sample_rng)[1]);
+  task_id_ = *ids;
+  count_ = *count;
+  samples_ = *samples;
+  params_ = *params;
+  id_map_ = IdSlotMap(static_cast<size_t>(capacity_));
+  for (int64_t i = 0; i < n; ++i) {
+    active_[i] = (*active)[i] != 0;
+    label_[i] = static_cast<uint32_t>((*labels)[i]);
+    if (active_[i]) id_map_.Insert(task_id_[i], static_cast<uint32_t>(i));
+  }
+  labels_ = std::move(label_table);
+  active_list_.assign(active_list->begin(), active_list->end());
+  for (size_t i = 0; i < active_list_.size(); ++i) active_pos_[active_list_[i]] = static_cast<uint32_t>(i);
+  task_list_.assign(snap_slots->begin(), snap_slots->end());
+
+  auto snap = std::make_shared<Snapshot>();
+  snap->version = version_;
+  auto snap_ids = std::make_shared<std::vector<uint64_t>>();
+  auto snap_labels = std::make_shared<std::vector<uint32_t>>();
+  for (uint32_t slot : task_list_) {
+    snap_ids->push_back(task_id_[slot]);
+    snap_labels->push_back(label_[slot]);
+  }
+  snap->task_ids = std::move(snap_ids);
+  snap->label_ids = std::move(snap_labels);
+  snap->slots = std::make_shared<const std::vector<uint32_t>>(task_list_);
+  snap->probabilities = *snap_p;
+  BuildAliasTable(snap->probabilities, &snap->alias_prob, &snap->alias_index, &scratch_ids_);
+  snapshot_ = std::move(snap);
+  membership_changed_ = false;
+  return Status::Ok();
+}
+
+}  // namespace lpt::curriculum
