@@ -109,7 +109,7 @@ uint32_t Curriculum::AddTask(uint64_t task_id) {
   id_map_.Insert(task_id, slot);
   count_[slot] = samples_[slot] = 0;
   total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] = 0;
-  baseline_[slot] = std::numeric_limits<double>::quiet_NaN();
+  baseline_[slot] = 0;
   raw_[slot] = RawScore(slot);
   ++created_;
   membership_changed_ = true;
@@ -128,7 +128,7 @@ void Curriculum::ReplaceTask(uint32_t slot, uint64_t task_id) {
   id_map_.Insert(task_id, slot);
   count_[slot] = samples_[slot] = 0;
   total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] = 0;
-  baseline_[slot] = std::numeric_limits<double>::quiet_NaN();
+  baseline_[slot] = 0;
   raw_[slot] = RawScore(slot);
   ++created_;
   ++evicted_;

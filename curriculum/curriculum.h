@@ -88,7 +88,8 @@ struct TaskView {
   std::string label;
   int64_t count;    // results
   int64_t samples;  // times sampled
-  double total, last, fast, slow, p_true, mean, second_moment, baseline;
+  double total, last, fast, slow, p_true, mean, second_moment;
+  double baseline;  // set by the first result when use_baseline_normalization, else 0
   double raw_score;  // at the last recompute
   std::vector<double> params;
 };
