@@ -7,12 +7,29 @@
 #include <limits>
 #include <numeric>
 
+#include "curriculum/fast_math.h"
+
 namespace lpt::curriculum {
 namespace {
 
 // Streams of the curriculum's own generators, apart from everything else keyed by the seed.
 constexpr uint64_t kTaskIdStream = 0x7461736b6964ULL;  // "taskid"
 constexpr uint64_t kSampleStream = 0x73616d706c65ULL;  // "sample"
+
+// An object of the pool that nobody else holds (to be refilled), or a new one. Snapshots are
+// published every batch; recycling them keeps their arrays' memory instead of allocating and
+// zeroing it each time. At most kMaxPooled objects are kept; beyond that (consumers holding
+// many old snapshots) new ones are simply allocated.
+template <typename T>
+std::shared_ptr<T> Recycle(std::vector<std::shared_ptr<T>>* pool) {
+  constexpr size_t kMaxPooled = 4;
+  for (const std::shared_ptr<T>& p : *pool) {
+    if (p.use_count() == 1) return p;
+  }
+  auto fresh = std::make_shared<T>();
+  if (pool->size() < kMaxPooled) pool->push_back(fresh);
+  return fresh;
+}
 
 uint64_t NowNs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -27,11 +44,6 @@ std::string Fixed1(double v) {
 }
 
 }  // namespace
-
-double Reweight(double p, double theta) {
-  const double denom = p + theta * (1.0 - 2.0 * p);
-  return denom > 0 ? p * (1.0 - theta) / denom : 0.0;
-}
 
 double Gini(std::vector<double> values) {
   const size_t n = values.size();
@@ -71,7 +83,7 @@ Curriculum::Curriculum(const CurriculumConfig& config, std::shared_ptr<const Tas
   task_id_.assign(n, 0);
   label_.assign(n, 0);
   active_.assign(n, 0);
-  count_.assign(n, 0);
+  count_.assign(n, 0.0);
   samples_.assign(n, 0);
   for (std::vector<double>* v : {&total_, &last_, &fast_, &slow_, &p_true_, &mean_, &m2_, &baseline_, &raw_}) {
     v->assign(n, 0.0);
@@ -80,7 +92,7 @@ Curriculum::Curriculum(const CurriculumConfig& config, std::shared_ptr<const Tas
   active_list_.reserve(n);
   active_pos_.assign(n, 0);
   task_list_.reserve(n);
-  scratch_scores_.reserve(n);
+  scores_.reserve(n);
   scratch_ids_.reserve(n);
   log_sink_ = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
 }
@@ -107,10 +119,11 @@ uint32_t Curriculum::AddTask(uint64_t task_id) {
   label_[slot] = labels_.Acquire(label);
   task_id_[slot] = task_id;
   id_map_.Insert(task_id, slot);
-  count_[slot] = samples_[slot] = 0;
+  count_[slot] = 0;
+  samples_[slot] = 0;
   total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] = 0;
   baseline_[slot] = 0;
-  raw_[slot] = RawScore(slot);
+  raw_[slot] = FreshScore();
   ++created_;
   membership_changed_ = true;
   return slot;
@@ -126,10 +139,11 @@ void Curriculum::ReplaceTask(uint32_t slot, uint64_t task_id) {
   label_[slot] = new_label;
   task_id_[slot] = task_id;
   id_map_.Insert(task_id, slot);
-  count_[slot] = samples_[slot] = 0;
+  count_[slot] = 0;
+  samples_[slot] = 0;
   total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] = 0;
   baseline_[slot] = 0;
-  raw_[slot] = RawScore(slot);
+  raw_[slot] = FreshScore();
   ++created_;
   ++evicted_;
   membership_changed_ = true;
@@ -147,7 +161,7 @@ void Curriculum::Update(uint64_t task_id, double score, double max_score) {
   s = std::clamp(s, 0.0, 1.0);
   const double alpha = config_.ema_timescale;
   const double slow_alpha = alpha * config_.slow_timescale_factor;
-  const int64_t n = ++count_[slot];
+  const double n = ++count_[slot];
   total_[slot] += s;
   last_[slot] = s;
   double p = s;
@@ -186,19 +200,41 @@ TaskDraw Curriculum::Sample() {
 
 // --- per batch: O(n) ---
 
-double Curriculum::RawScore(uint32_t slot) const {
-  if (!config_.use_lp) return 0.0;
-  if (count_[slot] < config_.min_samples_for_lp) return config_.exploration_bonus;
-  if (config_.use_bidirectional) {
-    const double theta = config_.progress_smoothing;
-    const double fast = Reweight(fast_[slot], theta);
-    const double slow = Reweight(slow_[slot], theta);
-    return std::abs(fast - slow) + config_.lp_gain * std::max(fast, 0.0);
+// Raw LP scores of every slot (DESIGN.md §4): bidirectional |R(fast) - R(slow)| + lp_gain *
+// max(R(fast), 0), or basic std-dev + exploration_bonus / sqrt(count); exploration_bonus for
+// tasks with fewer than min_samples_for_lp results; 0 for DiscreteRandom.
+void Curriculum::ScorePool() {
+  const double* count = count_.data();
+  const double* fast = fast_.data();
+  const double* slow = slow_.data();
+  const double* mean = mean_.data();
+  const double* m2 = m2_.data();
+  double* raw = raw_.data();
+  const int n = capacity_;
+  if (!config_.use_lp) {
+    std::fill(raw, raw + n, 0.0);
+    return;
   }
-  // Basic LP: spread of recent results plus a novelty bonus that decays with experience.
-  const double variance = std::max(m2_[slot] - mean_[slot] * mean_[slot], 0.0);
-  return std::sqrt(variance) +
-         config_.exploration_bonus / std::sqrt(static_cast<double>(count_[slot]));
+  // Config values in locals: the compiler then knows the stores to raw cannot change them.
+  const double theta = config_.progress_smoothing;
+  const double gain = config_.lp_gain;
+  const double bonus = config_.exploration_bonus;
+  const double min_samples = config_.min_samples_for_lp;
+  // The mode is decided outside the loops, so each loop body is straight-line and vectorises.
+  if (config_.use_bidirectional) {
+    for (int i = 0; i < n; ++i) {
+      const double rf = Reweight(fast[i], theta);
+      const double rs = Reweight(slow[i], theta);
+      const double lp = std::abs(rf - rs) + gain * std::max(rf, 0.0);
+      raw[i] = count[i] < min_samples ? bonus : lp;
+    }
+  } else {
+    for (int i = 0; i < n; ++i) {
+      const double spread = std::sqrt(std::max(m2[i] - mean[i] * mean[i], 0.0));
+      const double lp = spread + bonus / std::sqrt(std::max(count[i], 1.0));
+      raw[i] = count[i] < min_samples ? bonus : lp;
+    }
+  }
 }
 
 void Curriculum::BuildTaskList() {
@@ -221,46 +257,55 @@ void Curriculum::BuildTaskList() {
   ++cache_misses_;
 }
 
-// Bottom-percentile eviction with a per-recompute cap. Only tasks with at least
-// min_presentations_for_eviction results whose raw score is strictly below the score at the
-// percentile may go, so a pool of tied scores never churns. Replacements take the same slots.
+// Bottom-percentile eviction with a per-recompute cap. A task may go when it has at least
+// min_presentations_for_eviction results and its score is strictly below the score at the
+// percentile, so a pool of tied scores never churns. Rather than selecting the percentile
+// (O(n) but data-dependent), the few lowest evictable tasks are picked first and each is
+// checked by counting the scores at or below its own: x is below the k-th smallest score iff at
+// most k scores are <= x. Replacements take the same slots and positions.
 int Curriculum::Evict() {
   const size_t n = task_list_.size();
   if (!config_.use_lp || config_.max_evictions_per_recompute == 0 || n == 0) return 0;
   const auto k = static_cast<size_t>(std::floor(config_.eviction_threshold_percentile * n));
   if (k == 0) return 0;
-  double threshold = std::numeric_limits<double>::infinity();
-  if (k < n) {
-    scratch_scores_.clear();
-    for (uint32_t slot : task_list_) scratch_scores_.push_back(raw_[slot]);
-    std::nth_element(scratch_scores_.begin(), scratch_scores_.begin() + static_cast<ptrdiff_t>(k),
-                     scratch_scores_.end());
-    threshold = scratch_scores_[k];
-  }
-  scratch_ids_.clear();
-  for (uint32_t slot : task_list_) {
-    if (raw_[slot] < threshold && count_[slot] >= config_.min_presentations_for_eviction) {
-      scratch_ids_.push_back(slot);
-    }
-  }
-  const auto lower = [this](uint32_t a, uint32_t b) {
-    return raw_[a] != raw_[b] ? raw_[a] < raw_[b] : task_id_[a] < task_id_[b];
+  const auto cap = std::min(static_cast<size_t>(config_.max_evictions_per_recompute), k);
+  const auto lower = [this](uint32_t a, uint32_t b) {  // positions, by (score, task id)
+    if (scores_[a] != scores_[b]) return scores_[a] < scores_[b];
+    return task_id_[task_list_[a]] < task_id_[task_list_[b]];
   };
-  const auto cap = static_cast<size_t>(config_.max_evictions_per_recompute);
-  if (scratch_ids_.size() > cap) {
-    std::nth_element(scratch_ids_.begin(), scratch_ids_.begin() + static_cast<ptrdiff_t>(cap),
-                     scratch_ids_.end(), lower);
-    scratch_ids_.resize(cap);
+  // The cap lowest evictable positions, kept sorted (cap is small: insertion is cheapest).
+  scratch_ids_.clear();
+  for (uint32_t i = 0; i < n; ++i) {
+    if (count_[task_list_[i]] < config_.min_presentations_for_eviction) continue;
+    if (scratch_ids_.size() == cap && !lower(i, scratch_ids_.back())) continue;
+    if (scratch_ids_.size() == cap) scratch_ids_.pop_back();
+    scratch_ids_.insert(std::upper_bound(scratch_ids_.begin(), scratch_ids_.end(), i, lower), i);
   }
-  std::sort(scratch_ids_.begin(), scratch_ids_.end(), lower);
-  for (uint32_t slot : scratch_ids_) ReplaceTask(slot, NewTaskId());
-  return static_cast<int>(scratch_ids_.size());
+  // Candidates are sorted, so if the highest is below the threshold all are; usually one
+  // counting pass decides.
+  size_t qualifying = scratch_ids_.size();
+  while (qualifying > 0) {
+    const double x = scores_[scratch_ids_[qualifying - 1]];
+    size_t at_or_below = 0;
+    for (size_t j = 0; j < n; ++j) at_or_below += scores_[j] <= x ? 1 : 0;
+    if (at_or_below <= k) break;
+    --qualifying;
+  }
+  for (size_t c = 0; c < qualifying; ++c) {
+    const uint32_t i = scratch_ids_[c];
+    ReplaceTask(task_list_[i], NewTaskId());
+    scores_[i] = raw_[task_list_[i]];
+  }
+  return static_cast<int>(qualifying);
 }
 
 void Curriculum::Recompute() {
   const uint64_t t0 = NowNs();
   BuildTaskList();
-  for (uint32_t slot : task_list_) raw_[slot] = RawScore(slot);
+  const size_t n = task_list_.size();
+  scores_.resize(n);
+  ScorePool();
+  for (size_t i = 0; i < n; ++i) scores_[i] = raw_[task_list_[i]];
   Evict();
   PublishSnapshot();
   since_recompute_ = 0;
@@ -270,20 +315,24 @@ void Curriculum::Recompute() {
   recompute_ns_max_ = std::max(recompute_ns_max_, dt);
 }
 
-void Curriculum::PublishSnapshot() {
+void Curriculum::PublishSnapshot(const std::vector<double>* saved) {
   const size_t n = task_list_.size();
-  auto snap = std::make_shared<Snapshot>();
+  std::shared_ptr<Snapshot> snap = Recycle(&snapshot_pool_);
   snap->version = ++version_;
   if (membership_changed_ || snapshot_ == nullptr) {
-    auto ids = std::make_shared<std::vector<uint64_t>>(n);
-    auto labels = std::make_shared<std::vector<uint32_t>>(n);
+    std::shared_ptr<Membership> m = Recycle(&membership_pool_);
+    m->task_ids.resize(n);
+    m->label_ids.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      (*ids)[i] = task_id_[task_list_[i]];
-      (*labels)[i] = label_[task_list_[i]];
+      m->task_ids[i] = task_id_[task_list_[i]];
+      m->label_ids[i] = label_[task_list_[i]];
     }
-    snap->task_ids = std::move(ids);
-    snap->label_ids = std::move(labels);
-    snap->slots = std::make_shared<const std::vector<uint32_t>>(task_list_);
+    m->slots = task_list_;
+    // The three arrays share m's lifetime (aliasing pointers), so m is recycled only once no
+    // snapshot refers to any of them.
+    snap->task_ids = std::shared_ptr<const std::vector<uint64_t>>(m, &m->task_ids);
+    snap->label_ids = std::shared_ptr<const std::vector<uint32_t>>(m, &m->label_ids);
+    snap->slots = std::shared_ptr<const std::vector<uint32_t>>(m, &m->slots);
     membership_changed_ = false;
   } else {
     snap->task_ids = snapshot_->task_ids;
@@ -293,7 +342,9 @@ void Curriculum::PublishSnapshot() {
 
   std::vector<double>& p = snap->probabilities;
   p.resize(n);
-  if (!config_.use_lp || n == 0) {
+  if (saved != nullptr) {
+    p = *saved;
+  } else if (!config_.use_lp || n == 0) {
     std::fill(p.begin(), p.end(), n > 0 ? 1.0 / static_cast<double>(n) : 0.0);
   } else {
     double scale;
@@ -303,21 +354,19 @@ void Curriculum::PublishSnapshot() {
       shift = 0.0;
     } else {
       double sum = 0;
-      for (uint32_t slot : task_list_) sum += raw_[slot];
+      for (double v : scores_) sum += v;
       const double mean = sum / static_cast<double>(n);
       double var = 0;
-      for (uint32_t slot : task_list_) var += (raw_[slot] - mean) * (raw_[slot] - mean);
+      for (double v : scores_) var += (v - mean) * (v - mean);
       const double sd = std::sqrt(var / static_cast<double>(n));
       // All scores tied: every z is 0, so the distribution is uniform.
       scale = sd > 1e-12 ? config_.z_score_amplification / sd : 0.0;
       shift = mean;
     }
+    // Two loops: the first vectorises (no reduction in it).
+    for (size_t i = 0; i < n; ++i) p[i] = 1.0 / (1.0 + Exp((shift - scores_[i]) * scale));
     double total = 0;
-    for (size_t i = 0; i < n; ++i) {
-      const double z = (raw_[task_list_[i]] - shift) * scale;
-      p[i] = 1.0 / (1.0 + std::exp(-z));
-      total += p[i];
-    }
+    for (double v : p) total += v;
     const double keep = (1.0 - config_.rand_task_rate) / total;
     const double uniform = config_.rand_task_rate / static_cast<double>(n);
     for (double& v : p) v = v * keep + uniform;
@@ -392,8 +441,8 @@ CurriculumStats Curriculum::Stats() const {
   s.bytes_pool = task_id_.capacity() * sizeof(uint64_t) +
                  (label_.capacity() + active_list_.capacity() + active_pos_.capacity() +
                   task_list_.capacity() + scratch_ids_.capacity()) * sizeof(uint32_t) +
-                 active_.capacity() + (count_.capacity() + samples_.capacity()) * sizeof(int64_t) +
-                 (total_.capacity() * 9 + params_.capacity() + scratch_scores_.capacity()) * sizeof(double);
+                 active_.capacity() + count_.capacity() * sizeof(double) + samples_.capacity() * sizeof(int64_t) +
+                 (total_.capacity() * 9 + params_.capacity() + scores_.capacity()) * sizeof(double);
   s.bytes_maps = id_map_.bytes();
   s.bytes_labels = labels_.bytes();
   s.num_labels = labels_.num_live();
@@ -407,7 +456,7 @@ std::optional<TaskView> Curriculum::Task(uint64_t task_id) const {
   TaskView v;
   v.task_id = task_id;
   v.label = labels_.name(label_[slot]);
-  v.count = count_[slot];
+  v.count = static_cast<int64_t>(count_[slot]);
   v.samples = samples_[slot];
   v.total = total_[slot];
   v.last = last_[slot];
@@ -444,7 +493,7 @@ ArrayBundle Curriculum::ExportState() const {
   b.u64["slot_task_id"] = task_id_;
   b.i64["slot_active"] = std::vector<int64_t>(active_.begin(), active_.end());
   b.i64["slot_label"] = std::vector<int64_t>(label_.begin(), label_.end());
-  b.i64["slot_count"] = count_;
+  b.i64["slot_count"] = std::vector<int64_t>(count_.begin(), count_.end());
   b.i64["slot_samples"] = samples_;
   b.f64["slot_total"] = total_;
   b.f64["slot_last"] = last_;
@@ -526,7 +575,7 @@ Status Curriculum::ImportState(const ArrayBundle& b) {
   task_rng_ = CounterRng::FromState((*task_rng)[0], (*task_rng)[1]);
   sample_rng_ = CounterRng::FromState((*sample_rng)[0], (*sample_rng)[1]);
   task_id_ = *ids;
-  count_ = *count;
+  count_.assign(count->begin(), count->end());
   samples_ = *samples;
   params_ = *params;
   id_map_ = IdSlotMap(static_cast<size_t>(capacity_));
@@ -540,21 +589,11 @@ Status Curriculum::ImportState(const ArrayBundle& b) {
   for (size_t i = 0; i < active_list_.size(); ++i) active_pos_[active_list_[i]] = static_cast<uint32_t>(i);
   task_list_.assign(snap_slots->begin(), snap_slots->end());
 
-  auto snap = std::make_shared<Snapshot>();
-  snap->version = version_;
-  auto snap_ids = std::make_shared<std::vector<uint64_t>>();
-  auto snap_labels = std::make_shared<std::vector<uint32_t>>();
-  for (uint32_t slot : task_list_) {
-    snap_ids->push_back(task_id_[slot]);
-    snap_labels->push_back(label_[slot]);
-  }
-  snap->task_ids = std::move(snap_ids);
-  snap->label_ids = std::move(snap_labels);
-  snap->slots = std::make_shared<const std::vector<uint32_t>>(task_list_);
-  snap->probabilities = *snap_p;
-  BuildAliasTable(snap->probabilities, &snap->alias_prob, &snap->alias_index, &scratch_ids_);
-  snapshot_ = std::move(snap);
-  membership_changed_ = false;
+  // Rebuild the saved snapshot: same membership (the task list), same probabilities.
+  membership_changed_ = true;
+  snapshot_ = nullptr;
+  version_ = version - 1;
+  PublishSnapshot(snap_p);
   return Status::Ok();
 }
 

@@ -32,7 +32,10 @@ namespace lpt::curriculum {
 
 // R(p) = p(1 - theta) / (p + theta(1 - 2p)): the reweighting that stretches progress near 0
 // and 1. R(0) = 0, R(1) = 1.
-double Reweight(double p, double theta);
+inline double Reweight(double p, double theta) {
+  const double denom = p + theta * (1.0 - 2.0 * p);
+  return denom > 0 ? p * (1.0 - theta) / denom : 0.0;
+}
 
 // Gini coefficient of non-negative values (0: all equal; -> 1: one holds everything).
 double Gini(std::vector<double> values);
@@ -138,10 +141,13 @@ class Curriculum {
   uint32_t AddTask(uint64_t task_id);
   void ReplaceTask(uint32_t slot, uint64_t task_id);
   uint64_t NewTaskId();
-  double RawScore(uint32_t slot) const;
+  // The raw score of a task with no results yet (it is cold).
+  double FreshScore() const { return config_.use_lp ? config_.exploration_bonus : 0.0; }
+  void ScorePool();  // raw_ of every slot
   int Evict();  // returns how many tasks were replaced
   void BuildTaskList();
-  void PublishSnapshot();
+  // Builds the next snapshot from scores_ (or, on import, from saved probabilities).
+  void PublishSnapshot(const std::vector<double>* saved = nullptr);
   void LogPerf();
 
   const CurriculumConfig config_;
@@ -153,7 +159,8 @@ class Curriculum {
   std::vector<uint64_t> task_id_;
   std::vector<uint32_t> label_;
   std::vector<uint8_t> active_;
-  std::vector<int64_t> count_, samples_;
+  std::vector<double> count_;  // results (a double so the scoring loop vectorises)
+  std::vector<int64_t> samples_;
   std::vector<double> total_, last_, fast_, slow_, p_true_, mean_, m2_, baseline_, raw_;
   std::vector<double> params_;          // [capacity, num_keys]
   // Active slots in order, maintained incrementally. The pool is filled once at creation and
@@ -170,7 +177,13 @@ class Curriculum {
   bool membership_changed_ = true;   // since task_list_ was built
   int64_t since_recompute_ = 0;
   std::shared_ptr<const Snapshot> snapshot_;
-  std::vector<double> scratch_scores_;
+  struct Membership {
+    std::vector<uint64_t> task_ids;
+    std::vector<uint32_t> label_ids, slots;
+  };
+  std::vector<std::shared_ptr<Snapshot>> snapshot_pool_;
+  std::vector<std::shared_ptr<Membership>> membership_pool_;
+  std::vector<double> scores_;  // raw scores by task-list position
   std::vector<uint32_t> scratch_ids_;
 
   // Counters.

@@ -75,6 +75,17 @@ StatusOr<std::unique_ptr<TaskGenerator>> TaskGenerator::Create(std::vector<Gener
       }
       compiled.bucket_keys.push_back(KeyIndex(&gen->keys_, b.key));
       compiled.buckets.push_back(b);
+      std::vector<std::string> parts;
+      if (b.is_span) {
+        const double range = b.max - b.min;
+        for (int bin = 0; bin < label_bins; ++bin) {
+          parts.push_back("|" + b.key + "=" + FormatNumber(b.min + range * bin / label_bins) + ".." +
+                          FormatNumber(b.min + range * (bin + 1) / label_bins));
+        }
+      } else {
+        for (double v : b.values) parts.push_back("|" + b.key + "=" + FormatNumber(v));
+      }
+      compiled.label_parts.push_back(std::move(parts));
     }
     gen->total_weight_ += spec.weight;
     compiled.cumulative_weight = gen->total_weight_;
@@ -99,10 +110,10 @@ void TaskGenerator::Generate(uint64_t task_id, double* params, std::string* labe
   for (size_t i = 0; i < spec->buckets.size(); ++i) {
     const Bucket& b = spec->buckets[i];
     double v;
-    std::string shown;
+    int part;
     if (!b.is_span) {
-      v = b.values[rng.Below(static_cast<uint32_t>(b.values.size()))];
-      shown = FormatNumber(v);
+      part = static_cast<int>(rng.Below(static_cast<uint32_t>(b.values.size())));
+      v = b.values[part];
     } else {
       if (b.integer) {
         const auto width = static_cast<uint32_t>(b.max - b.min + 1);
@@ -111,13 +122,11 @@ void TaskGenerator::Generate(uint64_t task_id, double* params, std::string* labe
         v = b.min + rng.Uniform() * (b.max - b.min);
       }
       const double range = b.max - b.min;
-      int bin = range > 0 ? static_cast<int>((v - b.min) / range * label_bins_) : 0;
-      bin = std::clamp(bin, 0, label_bins_ - 1);
-      shown = FormatNumber(b.min + range * bin / label_bins_) + ".." +
-              FormatNumber(b.min + range * (bin + 1) / label_bins_);
+      part = range > 0 ? static_cast<int>((v - b.min) / range * label_bins_) : 0;
+      part = std::clamp(part, 0, label_bins_ - 1);
     }
     params[spec->bucket_keys[i]] = v;
-    *label += "|" + b.key + "=" + shown;
+    *label += spec->label_parts[i][part];
   }
 }
 

@@ -58,6 +58,8 @@ class TaskGenerator {
     std::vector<std::pair<int, double>> fixed;  // key index, value
     std::vector<Bucket> buckets;
     std::vector<int> bucket_keys;               // key index per bucket
+    // Label pieces, formatted once: "|key=value" per list value, "|key=lo..hi" per span bin.
+    std::vector<std::vector<std::string>> label_parts;
   };
   TaskGenerator() = default;
 

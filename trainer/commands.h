@@ -7,6 +7,7 @@ namespace lpt {
 
 int RunRenderCommand(int argc, char** argv);
 int RunBenchEnvCommand(int argc, char** argv);
+int RunBenchCurriculumCommand(int argc, char** argv);
 
 }  // namespace lpt
 

@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  render      print an arena map and the agents' inventories after K random steps\n"
     "  bench env   measure the arena simulator's agent-steps per second\n"
+    "  bench curriculum  the LP curriculum's results per second, by preset and pool size\n"
     "\n"
     "`lptrain <command> --help` lists a command's options.\n";
 
@@ -34,7 +35,9 @@ int Dispatch(int argc, char** argv) {
   if (command == "bench") {
     const std::string what = argc >= 3 ? argv[2] : "";
     if (what == "env") return lpt::RunBenchEnvCommand(argc - 2, argv + 2);
-    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: env)\n", what.c_str());
+    if (what == "curriculum") return lpt::RunBenchCurriculumCommand(argc - 2, argv + 2);
+    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: env, curriculum)\n",
+                 what.c_str());
     return lpt::kExitUsage;
   }
   std::fprintf(stderr, "lptrain: unknown command '%s'\n\n%s", command.c_str(), kUsage);
