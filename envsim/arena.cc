@@ -96,8 +96,22 @@ StatusOr<std::unique_ptr<ArenaBatch>> ArenaBatch::Create(const BatchOptions& opt
   if (options.max_height < 0 || options.max_width < 0 || options.max_converters < 0) {
     return Status::InvalidArgument("batch capacity must not be negative");
   }
-  std::unique_ptr<ArenaBatch> batch(new ArenaBatch(options));
+  if (!options.env_configs.empty() && static_cast<int>(options.env_configs.size()) != options.num_envs) {
+    return Status::InvalidArgument("env_configs: " + std::to_string(options.env_configs.size()) +
+                                   " configs for " + std::to_string(options.num_envs) + " envs");
+  }
+  BatchOptions sized = options;
+  for (const TaskConfig& c : options.env_configs) {
+    sized.max_height = std::max(sized.max_height, c.MapHeight());
+    sized.max_width = std::max(sized.max_width, c.MapWidth());
+    sized.max_converters = std::max(sized.max_converters, c.ConvertersPerEnv());
+  }
+  std::unique_ptr<ArenaBatch> batch(new ArenaBatch(sized));
   LPT_RETURN_IF_ERROR(batch->CheckFits(options.config));
+  for (size_t env = 0; env < options.env_configs.size(); ++env) {
+    LPT_RETURN_IF_ERROR(batch->CheckFits(options.env_configs[env]).WithPrefix("env " + std::to_string(env)));
+    batch->config_[env] = options.env_configs[env];
+  }
   for (int env = 0; env < batch->num_envs_; ++env) batch->ResetEnv(env, 0);
   return batch;
 }

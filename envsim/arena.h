@@ -49,7 +49,8 @@ struct BatchOptions {
   int num_envs = 1;
   uint64_t seed = 0;
   int64_t first_env_id = 0;  // global index of env 0 (e.g. rank * num_envs): keys the RNG
-  TaskConfig config;         // every env's config until SetPendingConfig changes it
+  TaskConfig config;         // every env's config until SetPendingConfig changes it ...
+  std::vector<TaskConfig> env_configs;  // ... unless given here, one per env
   // Capacity for configs set later: 0 means "as needed by config".
   int max_height = 0;
   int max_width = 0;

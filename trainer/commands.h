@@ -8,6 +8,11 @@ namespace lpt {
 int RunRenderCommand(int argc, char** argv);
 int RunBenchEnvCommand(int argc, char** argv);
 int RunBenchCurriculumCommand(int argc, char** argv);
+int RunConfigCommand(int argc, char** argv);
+#ifdef LPT_WITH_TORCH
+int RunTrainCommand(int argc, char** argv);
+int RunBenchTrainCommand(int argc, char** argv);
+#endif
 
 }  // namespace lpt
 

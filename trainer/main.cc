@@ -15,9 +15,12 @@ constexpr const char* kUsage =
     "usage: lptrain <command> [options]\n"
     "\n"
     "commands:\n"
+    "  train       train agents with PPO (lptrain train --help)\n"
+    "  config      list every configuration key, or print a resolved configuration\n"
     "  render      print an arena map and the agents' inventories after K random steps\n"
     "  bench env   measure the arena simulator's agent-steps per second\n"
     "  bench curriculum  the LP curriculum's results per second, by preset and pool size\n"
+    "  bench train the trainer's SPS: env only, learner only, end to end, LP vs random\n"
     "\n"
     "`lptrain <command> --help` lists a command's options.\n";
 
@@ -32,11 +35,23 @@ int Dispatch(int argc, char** argv) {
     return lpt::kExitOk;
   }
   if (command == "render") return lpt::RunRenderCommand(argc - 1, argv + 1);
+  if (command == "config") return lpt::RunConfigCommand(argc - 1, argv + 1);
+#ifdef LPT_WITH_TORCH
+  if (command == "train") return lpt::RunTrainCommand(argc - 1, argv + 1);
+#else
+  if (command == "train") {
+    std::fputs("lptrain: this build has no LibTorch (configured with LPT_WITH_TORCH=OFF)\n", stderr);
+    return lpt::kExitUsage;
+  }
+#endif
   if (command == "bench") {
     const std::string what = argc >= 3 ? argv[2] : "";
     if (what == "env") return lpt::RunBenchEnvCommand(argc - 2, argv + 2);
     if (what == "curriculum") return lpt::RunBenchCurriculumCommand(argc - 2, argv + 2);
-    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: env, curriculum)\n",
+#ifdef LPT_WITH_TORCH
+    if (what == "train") return lpt::RunBenchTrainCommand(argc - 2, argv + 2);
+#endif
+    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: env, curriculum, train)\n",
                  what.c_str());
     return lpt::kExitUsage;
   }

@@ -1,0 +1,85 @@
+#include "trainer/curriculum_driver.h"
+
+#include <gtest/gtest.h>
+
+namespace lpt {
+namespace {
+
+RunConfig SmallRun(bool desync) {
+  ConfigBuilder b;
+  for (const std::string kv : {"env.map.num_agents=2", "env.map.num_instances=1", "env.map.instance_size=7",
+                               "env.map.border_width=1", "env.map.walls=0", "env.mine.count=1", "env.generator.count=0",
+                               "env.altar.count=0", "env.lasery.count=0", "env.armory.count=0", "env.max_steps=10",
+                               "curriculum.task_set=custom", "curriculum.buckets.rewards.ore_red=[0.1, 0.3]",
+                               "curriculum.num_active_tasks=8", "curriculum.perf_invalidation_batch_size=1"}) {
+    EXPECT_TRUE(b.SetArgument(kv).ok()) << kv;
+  }
+  EXPECT_TRUE(b.Set("env.desync_episodes", desync ? "true" : "false").ok());
+  return b.Resolve().value();
+}
+
+TEST(CurriculumDriver, EpisodeEndsReportResultsAndEnvsPlayTheirPendingTask) {
+  const RunConfig config = SmallRun(false);
+  auto driver = CurriculumDriver::Create(config, 3).value();
+  envsim::BatchOptions bo;
+  bo.num_envs = 3;
+  bo.config = config.task;
+  bo.env_configs = driver->Start();
+  auto batch = envsim::ArenaBatch::Create(bo).value();
+  ASSERT_TRUE(driver->ArmPending(batch.get()).ok());
+  auto gen = MakeTaskGenerator(config).value();
+  std::vector<double> params(gen->num_keys());
+  std::string label;
+  const auto weight_of = [&](uint64_t task) {
+    gen->Generate(task, params.data(), &label);
+    return static_cast<float>(params[0]);
+  };
+  for (int e = 0; e < 3; ++e) {
+    EXPECT_FLOAT_EQ(batch->config(e).reward_weight[0], weight_of(driver->current_task(e)));
+  }
+  const size_t total = 3 * 2;
+  std::vector<uint8_t> obs(total * envsim::kObsPerAgent), term(total), trunc(total), end(3);
+  std::vector<float> globals(total * envsim::kNumGlobals), rewards(total);
+  std::vector<int32_t> noop(total, 0);
+  const envsim::StepBuffers out{obs, globals, rewards, term, trunc, end, {}, {}};
+  const uint64_t before = driver->curriculum().Stats().updates;
+  for (int t = 0; t < 25; ++t) {
+    batch->Step({0, 3}, noop, out);
+    driver->OnStep(batch.get(), end);
+    for (int e = 0; e < 3; ++e) {
+      // The running episode always plays the task the driver says it does.
+      ASSERT_FLOAT_EQ(batch->config(e).reward_weight[0], weight_of(driver->current_task(e))) << t;
+    }
+  }
+  EXPECT_EQ(driver->counters().episodes, 3 * 2);
+  EXPECT_EQ(driver->counters().results, 3 * 2);
+  EXPECT_EQ(driver->curriculum().Stats().updates - before, 3 * 2);
+}
+
+TEST(CurriculumDriver, DesyncShortenedEpisodesAreNotReported) {
+  const RunConfig config = SmallRun(true);
+  auto driver = CurriculumDriver::Create(config, 8).value();
+  envsim::BatchOptions bo;
+  bo.num_envs = 8;
+  bo.config = config.task;
+  bo.env_configs = driver->Start();
+  auto batch = envsim::ArenaBatch::Create(bo).value();
+  ASSERT_TRUE(driver->ArmPending(batch.get()).ok());
+  const size_t total = 8 * 2;
+  std::vector<uint8_t> obs(total * envsim::kObsPerAgent), term(total), trunc(total), end(8);
+  std::vector<float> globals(total * envsim::kNumGlobals), rewards(total);
+  std::vector<int32_t> noop(total, 0);
+  const envsim::StepBuffers out{obs, globals, rewards, term, trunc, end, {}, {}};
+  int64_t shortened = 0;
+  for (int t = 0; t < 30; ++t) {
+    batch->Step({0, 8}, noop, out);
+    for (int e = 0; e < 8; ++e) shortened += end[e] && batch->LastEpisode(e).desync_shortened;
+    driver->OnStep(batch.get(), end);
+  }
+  EXPECT_GT(shortened, 0);
+  EXPECT_EQ(driver->counters().desync_skipped, shortened);
+  EXPECT_EQ(driver->counters().results, driver->counters().episodes - shortened);
+}
+
+}  // namespace
+}  // namespace lpt

@@ -1,0 +1,49 @@
+// Metrics of a run: `metrics.jsonl` in the run directory, one JSON object per logged
+// iteration with namespaced keys ("charts/sps", "losses/approx_kl", "curriculum/gini_sampling",
+// "env/ore_red.gained", "timing/update"). Keys keep the order they were added in.
+//
+// Format: UTF-8 JSON lines; every value a number (NaN and infinities are written as null).
+#ifndef LPTRAIN_TRAINER_METRICS_H_
+#define LPTRAIN_TRAINER_METRICS_H_
+
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace lpt {
+
+class MetricsRow {
+ public:
+  void Add(const std::string& key, double value) { values_.emplace_back(key, value); }
+  // The value of key, or `fallback`.
+  double Get(const std::string& key, double fallback = 0) const;
+  const std::vector<std::pair<std::string, double>>& values() const { return values_; }
+  std::string ToJson() const;
+
+ private:
+  std::vector<std::pair<std::string, double>> values_;
+};
+
+class MetricsWriter {
+ public:
+  MetricsWriter() = default;
+  ~MetricsWriter();
+  MetricsWriter(const MetricsWriter&) = delete;
+  MetricsWriter& operator=(const MetricsWriter&) = delete;
+
+  // Opens path for appending (created if missing).
+  Status Open(const std::string& path);
+  // Writes one line and flushes it, so a crash loses at most the line being written.
+  Status Write(const MetricsRow& row);
+
+ private:
+  std::FILE* file_ = nullptr;
+  std::string path_;
+};
+
+}  // namespace lpt
+
+#endif  // LPTRAIN_TRAINER_METRICS_H_

@@ -1,0 +1,70 @@
+// The policy: a conv encoder over the observation planes plus the global vector, an optional
+// LSTM core, an actor head (one logit per arena action) and a critic head. Orthogonal init
+// (gain sqrt(2) for hidden layers, 0.01 for the actor, 1 for the critic), zero biases.
+#ifndef LPTRAIN_TRAINER_POLICY_H_
+#define LPTRAIN_TRAINER_POLICY_H_
+
+#include <torch/torch.h>
+
+namespace lpt {
+
+struct PolicySpec {
+  int hidden_size = 128;
+  int conv_channels = 32;
+  bool use_lstm = false;
+};
+
+// LSTM state, each [1, B, hidden]; undefined tensors when the policy has no LSTM.
+struct CoreState {
+  torch::Tensor h;
+  torch::Tensor c;
+};
+
+struct PolicyStep {
+  torch::Tensor logits;  // [B, kNumActions]
+  torch::Tensor value;   // [B]
+  CoreState state;       // after this step
+};
+
+class PolicyImpl : public torch::nn::Module {
+ public:
+  explicit PolicyImpl(const PolicySpec& spec);
+
+  const PolicySpec& spec() const { return spec_; }
+  // A zero state for `batch` agents on `device`.
+  CoreState InitialState(int64_t batch, torch::Device device) const;
+
+  // One step for B agents. obs: [B, F, 11, 11] uint8; globals: [B, G] float; state: the
+  // previous step's, already zeroed for agents whose episode just started.
+  PolicyStep Step(const torch::Tensor& obs, const torch::Tensor& globals, const CoreState& state);
+
+  // A sequence for training. obs: [L, B, F, 11, 11]; globals: [L, B, G]; starts: [L, B], 1
+  // where a new episode begins at that step (the state is zeroed before it); state: at step 0.
+  // Returns logits [L, B, A] and values [L, B].
+  std::pair<torch::Tensor, torch::Tensor> Sequence(const torch::Tensor& obs, const torch::Tensor& globals,
+                                                   const torch::Tensor& starts, const CoreState& state);
+
+  // Zeroes the state rows of agents with start = 1 ([B] float or bool).
+  static CoreState ResetWhere(const CoreState& state, const torch::Tensor& starts);
+
+ private:
+  torch::Tensor Encode(const torch::Tensor& obs, const torch::Tensor& globals);
+
+  PolicySpec spec_;
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
+  torch::nn::Linear fc_{nullptr};
+  torch::nn::LSTM lstm_{nullptr};
+  torch::nn::Linear actor_{nullptr}, critic_{nullptr};
+  torch::Tensor plane_scale_;  // [1, F - 1, 1, 1]
+  torch::Tensor type_ids_;     // [1, kNumCellTypes, 1, 1]
+};
+TORCH_MODULE(Policy);
+
+// The global vector as network input: inventory / 10, progress, last action (one-hot), last
+// action ok, last reward (clipped to +-10), frozen / 10, facing (one-hot). globals: [B, G].
+torch::Tensor GlobalFeatures(const torch::Tensor& globals);
+int64_t GlobalFeatureSize();
+
+}  // namespace lpt
+
+#endif  // LPTRAIN_TRAINER_POLICY_H_

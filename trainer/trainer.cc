@@ -1,0 +1,445 @@
+#include "trainer/trainer.h"
+
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include "common/rng.h"
+#include "common/strings.h"
+#include "envsim/arena.h"
+#include "trainer/curriculum_driver.h"
+#include "trainer/policy.h"
+#include "trainer/ppo.h"
+#include "trainer/signals.h"
+#include "trainer/thread_pool.h"
+
+namespace lpt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using envsim::kNumActions;
+using envsim::kNumFeatures;
+using envsim::kNumGlobals;
+using envsim::kNumItems;
+using envsim::kObsSize;
+
+// Streams of the trainer's own random draws (the env and curriculum have theirs).
+constexpr uint64_t kActionStream = 0x616374696f6eULL;  // "action"
+constexpr uint64_t kUpdateStream = 0x757064617465ULL;  // "update"
+
+double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+int ResolveThreads(int requested) {
+  if (requested > 0) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// The largest map and converter count any task of the config can ask for: every bucket at its
+// largest value at once (sizes grow with each of these values).
+envsim::TaskConfig CapacityConfig(const RunConfig& config) {
+  envsim::TaskConfig t = config.task;
+  for (const auto& [field, bucket] : config.buckets) {
+    const double top = bucket.is_span ? bucket.max : *std::max_element(bucket.values.begin(), bucket.values.end());
+    const envsim::TaskField* f = envsim::FindTaskField(field);
+    if (f->get(t) < top) f->set(t, top);
+  }
+  return t;
+}
+
+// Per-iteration sums over finished episodes (per agent), for metrics.
+struct EpisodeTally {
+  int64_t episodes = 0;
+  int64_t agent_episodes = 0;
+  double returns = 0;
+  double length = 0;
+  double gained[kNumItems] = {};
+  double hearts_made = 0;
+  double actions = 0;
+  double failed = 0;
+  double frozen = 0;
+  double attacks = 0;
+
+  void Add(const envsim::EpisodeStats& ep) {
+    ++episodes;
+    length += ep.length;
+    for (int a = 0; a < ep.num_agents(); ++a) {
+      ++agent_episodes;
+      returns += ep.returns[a];
+      for (int i = 0; i < kNumItems; ++i) gained[i] += ep.Gained(a, static_cast<envsim::Item>(i));
+      hearts_made += ep.HeartsMade(a);
+      frozen += ep.times_frozen[a];
+      for (int k = 0; k < kNumActions; ++k) {
+        actions += ep.action_count[static_cast<size_t>(a) * kNumActions + k];
+        failed += ep.action_failed[static_cast<size_t>(a) * kNumActions + k];
+        if (k >= static_cast<int>(envsim::Action::kAttack0)) {
+          attacks += ep.action_count[static_cast<size_t>(a) * kNumActions + k];
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+struct Trainer::Impl {
+  RunConfig config;
+  TrainOptions options;
+  torch::Device device{torch::kCPU};
+  int torch_threads = 1;
+  std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<CurriculumDriver> driver;
+  std::unique_ptr<envsim::ArenaBatch> batch;
+  Policy policy{nullptr};
+  std::unique_ptr<torch::optim::Adam> optimizer;
+  MetricsWriter metrics;
+
+  int64_t num_envs = 0;
+  int64_t agents = 0;      // all agents of all envs on this process (B)
+  int64_t steps = 0;       // T
+  int64_t num_iterations = 0;
+
+  // Env buffers (host; pinned when the model is on a GPU), written by envsim in place.
+  torch::Tensor obs, globals, rewards, terminated, truncated, episode_end, final_obs, final_globals;
+  std::vector<int32_t> actions;
+  RolloutBatch rollout;
+  CoreState state;
+  torch::Tensor next_start;  // [B] 1 where the next step begins an episode
+  CounterRng action_rng;
+  CounterRng update_rng;
+  int64_t global_step = 0;
+  int64_t iteration = 0;
+  EpisodeTally tally;
+  double env_seconds = 0;
+  double inference_seconds = 0;
+  double curriculum_seconds = 0;
+
+  envsim::StepBuffers EnvBuffers() {
+    auto u8 = [](torch::Tensor& t) { return Span<uint8_t>(t.data_ptr<uint8_t>(), static_cast<size_t>(t.numel())); };
+    auto f32 = [](torch::Tensor& t) { return Span<float>(t.data_ptr<float>(), static_cast<size_t>(t.numel())); };
+    return {u8(obs), f32(globals), f32(rewards), u8(terminated), u8(truncated), u8(episode_end),
+            u8(final_obs), f32(final_globals)};
+  }
+
+  void StepEnvs() {
+    const envsim::StepBuffers out = EnvBuffers();
+    const Span<const int32_t> acts(actions.data(), actions.size());
+    pool->Run([&](int part, int parts) {
+      const envsim::EnvRange range{static_cast<int>(num_envs * part / parts),
+                                   static_cast<int>(num_envs * (part + 1) / parts)};
+      batch->Step(range, acts, out);
+    });
+  }
+
+  void Rollout();
+  UpdateStats Update();
+  MetricsRow Metrics(const UpdateStats& u, double iteration_seconds, double rollout_seconds, double update_seconds);
+  void PrintProgress(const MetricsRow& row) const;
+};
+
+Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Trainer::~Trainer() = default;
+
+StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, const TrainOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  Impl& m = *impl;
+  m.config = config;
+  m.options = options;
+  const TrainerConfig& tc = config.trainer;
+  if (config.device == "cuda" && !torch::cuda::is_available()) {
+    return Status::FailedPrecondition("trainer.device: cuda requested but LibTorch sees no usable GPU "
+                                      "(this build: " + std::string(torch::cuda::is_available() ? "CUDA" : "CPU-only") + ")");
+  }
+  if (config.device == "cuda" || (config.device == "auto" && torch::cuda::is_available())) {
+    m.device = torch::Device(torch::kCUDA);
+  }
+  m.torch_threads = ResolveThreads(tc.torch_threads);
+  torch::set_num_threads(m.torch_threads);
+  m.pool = std::make_unique<ThreadPool>(std::min(ResolveThreads(tc.env_threads), config.num_envs));
+
+  // --- curriculum and envs ---
+  LPT_ASSIGN_OR_RETURN(m.driver, CurriculumDriver::Create(config, config.num_envs));
+  envsim::BatchOptions bo;
+  bo.num_envs = config.num_envs;
+  bo.seed = config.seed;
+  bo.first_env_id = 0;
+  bo.config = config.task;
+  bo.env_configs = m.driver->Start();
+  const envsim::TaskConfig capacity = CapacityConfig(config);
+  bo.max_height = capacity.MapHeight();
+  bo.max_width = capacity.MapWidth();
+  bo.max_converters = capacity.ConvertersPerEnv();
+  LPT_ASSIGN_OR_RETURN(m.batch, envsim::ArenaBatch::Create(bo));
+  LPT_RETURN_IF_ERROR(m.driver->ArmPending(m.batch.get()));
+
+  m.num_envs = config.num_envs;
+  m.agents = m.num_envs * m.batch->num_agents();
+  m.steps = tc.num_steps;
+  const double per_iteration = static_cast<double>(m.steps * m.agents);
+  m.num_iterations = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(tc.total_timesteps / per_iteration)));
+
+  const auto host = [&](torch::ScalarType type) {
+    return torch::TensorOptions().dtype(type).pinned_memory(m.device.is_cuda());
+  };
+  const int64_t b = m.agents;
+  m.obs = torch::zeros({b, kNumFeatures, kObsSize, kObsSize}, host(torch::kUInt8));
+  m.globals = torch::zeros({b, kNumGlobals}, host(torch::kFloat));
+  m.rewards = torch::zeros({b}, host(torch::kFloat));
+  m.terminated = torch::zeros({b}, host(torch::kUInt8));
+  m.truncated = torch::zeros({b}, host(torch::kUInt8));
+  m.episode_end = torch::zeros({m.num_envs}, host(torch::kUInt8));
+  m.final_obs = torch::zeros_like(m.obs);
+  m.final_globals = torch::zeros_like(m.globals);
+  m.actions.assign(static_cast<size_t>(b), 0);
+  m.batch->Observe({0, static_cast<int>(m.num_envs)}, m.EnvBuffers());
+
+  // --- policy ---
+  torch::manual_seed(config.seed);
+  m.policy = Policy(PolicySpec{tc.hidden_size, tc.conv_channels, tc.use_lstm});
+  m.policy->to(m.device);
+  m.optimizer = std::make_unique<torch::optim::Adam>(
+      m.policy->parameters(), torch::optim::AdamOptions(tc.learning_rate).eps(1e-5));
+
+  // --- rollout storage [T, B, ...] ---
+  const auto dev = [&](torch::ScalarType type) { return torch::TensorOptions().dtype(type).device(m.device); };
+  RolloutBatch& r = m.rollout;
+  r.obs = torch::zeros({m.steps, b, kNumFeatures, kObsSize, kObsSize}, dev(torch::kUInt8));
+  r.globals = torch::zeros({m.steps, b, kNumGlobals}, dev(torch::kFloat));
+  r.actions = torch::zeros({m.steps, b}, dev(torch::kLong));
+  for (torch::Tensor* t : {&r.logprobs, &r.values, &r.rewards, &r.terminated, &r.truncated, &r.final_values, &r.starts}) {
+    *t = torch::zeros({m.steps, b}, dev(torch::kFloat));
+  }
+  if (tc.use_lstm) {
+    r.state_h = torch::zeros({m.steps / tc.bptt_horizon, b, tc.hidden_size}, dev(torch::kFloat));
+    r.state_c = torch::zeros_like(r.state_h);
+  }
+  m.state = m.policy->InitialState(b, m.device);
+  m.next_start = torch::ones({b}, dev(torch::kFloat));
+  m.action_rng = CounterRng(config.seed, kActionStream);
+  m.update_rng = CounterRng(config.seed, kUpdateStream);
+
+  if (!options.run_dir.empty()) {
+    LPT_RETURN_IF_ERROR(m.metrics.Open(options.run_dir + "/metrics.jsonl"));
+  }
+  return std::unique_ptr<Trainer>(new Trainer(std::move(impl)));
+}
+
+std::string Trainer::Describe() const {
+  const Impl& m = *impl_;
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "device %s, %d torch thread(s), %d env thread(s); %lld envs x %d agents, %lld steps "
+                "per rollout = %s samples per iteration; %lld iterations; curriculum %s (%d tasks)",
+                m.device.is_cuda() ? "cuda" : "cpu", m.torch_threads, m.pool->size(),
+                static_cast<long long>(m.num_envs), m.batch->num_agents(), static_cast<long long>(m.steps),
+                WithThousands(m.steps * m.agents).c_str(), static_cast<long long>(m.num_iterations),
+                m.config.curriculum.use_lp ? "learning progress" : "discrete random",
+                m.config.curriculum.num_active_tasks);
+  return buf;
+}
+
+void Trainer::Impl::Rollout() {
+  torch::NoGradGuard no_grad;
+  const int64_t b = agents;
+  const int64_t length = config.trainer.bptt_horizon;
+  std::vector<float> uniforms(static_cast<size_t>(b));
+  for (int64_t t = 0; t < steps; ++t) {
+    const Clock::time_point t0 = Clock::now();
+    rollout.obs[t].copy_(obs, /*non_blocking=*/true);
+    rollout.globals[t].copy_(globals, true);
+    rollout.starts[t].copy_(next_start);
+    if (config.trainer.use_lstm) {
+      if (t % length == 0) {
+        rollout.state_h[t / length].copy_(state.h[0]);
+        rollout.state_c[t / length].copy_(state.c[0]);
+      }
+      state = PolicyImpl::ResetWhere(state, next_start);
+    }
+    const PolicyStep step = policy->Step(rollout.obs[t], rollout.globals[t], state);
+    // Actions by inverse CDF with our own counter-based draws: reproducible for any thread count.
+    for (float& u : uniforms) u = static_cast<float>(action_rng.Uniform());
+    const torch::Tensor u = torch::from_blob(uniforms.data(), {b, 1}, torch::kFloat).to(device);
+    const torch::Tensor logp_all = torch::log_softmax(step.logits, 1);
+    const torch::Tensor chosen =
+        (logp_all.exp().cumsum(1) < u).sum(1).clamp_max(kNumActions - 1).to(torch::kLong);
+    rollout.actions[t].copy_(chosen);
+    rollout.logprobs[t].copy_(logp_all.gather(1, chosen.unsqueeze(1)).squeeze(1));
+    rollout.values[t].copy_(step.value);
+    const torch::Tensor chosen_cpu = chosen.to(torch::kCPU).to(torch::kInt);
+    std::copy(chosen_cpu.data_ptr<int32_t>(), chosen_cpu.data_ptr<int32_t>() + b, actions.begin());
+    inference_seconds += Since(t0);
+
+    const Clock::time_point t1 = Clock::now();
+    StepEnvs();
+    env_seconds += Since(t1);
+
+    rollout.rewards[t].copy_(rewards);
+    rollout.terminated[t].copy_(terminated);
+    rollout.truncated[t].copy_(truncated);
+    // A cut episode bootstraps from the value of its final observation.
+    const torch::Tensor cut = truncated.nonzero().squeeze(1);
+    if (cut.numel() > 0) {
+      const torch::Tensor rows = cut.to(device);
+      CoreState cut_state;
+      if (state.h.defined()) cut_state = {step.state.h.index_select(1, rows), step.state.c.index_select(1, rows)};
+      const PolicyStep fin = policy->Step(final_obs.index_select(0, cut).to(device),
+                                          final_globals.index_select(0, cut).to(device), cut_state);
+      rollout.final_values[t].index_copy_(0, rows, fin.value);
+    }
+    next_start = torch::clamp_max(rollout.terminated[t] + rollout.truncated[t], 1.0);
+    state = step.state;
+
+    const Clock::time_point t2 = Clock::now();
+    const uint8_t* ended = episode_end.data_ptr<uint8_t>();
+    for (int64_t e = 0; e < num_envs; ++e) {
+      if (ended[e]) tally.Add(batch->LastEpisode(static_cast<int>(e)));
+    }
+    driver->OnStep(batch.get(), Span<const uint8_t>(ended, static_cast<size_t>(num_envs)));
+    curriculum_seconds += Since(t2);
+    global_step += b;
+  }
+  CoreState last_state = PolicyImpl::ResetWhere(state, next_start);
+  rollout.last_values = policy->Step(obs.to(device), globals.to(device), last_state).value;
+}
+
+UpdateStats Trainer::Impl::Update() {
+  const double progress = static_cast<double>(iteration - 1) / static_cast<double>(num_iterations);
+  if (config.trainer.anneal_lr) {
+    const double lr = config.trainer.learning_rate * (1.0 - progress);
+    for (auto& group : optimizer->param_groups()) {
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    }
+  }
+  return PpoUpdate(policy, *optimizer, rollout, config.trainer, progress, &update_rng);
+}
+
+MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_seconds, double rollout_seconds,
+                                  double update_seconds) {
+  MetricsRow row;
+  const double nan = std::nan("");
+  const auto per_agent = [&](double v) { return tally.agent_episodes > 0 ? v / tally.agent_episodes : nan; };
+  row.Add("charts/iteration", static_cast<double>(iteration));
+  row.Add("charts/global_step", static_cast<double>(global_step));
+  row.Add("charts/sps", static_cast<double>(steps * agents) / iteration_seconds);
+  row.Add("charts/learning_rate",
+          static_cast<const torch::optim::AdamOptions&>(optimizer->param_groups()[0].options()).lr());
+  row.Add("charts/episodes", static_cast<double>(tally.episodes));
+  row.Add("charts/episode_return", per_agent(tally.returns));
+  row.Add("charts/episode_length", tally.episodes > 0 ? tally.length / tally.episodes : nan);
+  for (int i = 0; i < kNumItems; ++i) {
+    row.Add("env/" + std::string(envsim::ItemName(static_cast<envsim::Item>(i))) + ".gained", per_agent(tally.gained[i]));
+  }
+  row.Add("env/hearts_made", per_agent(tally.hearts_made));
+  row.Add("env/attacks", per_agent(tally.attacks));
+  row.Add("env/times_frozen", per_agent(tally.frozen));
+  row.Add("env/action_fail_rate", tally.actions > 0 ? tally.failed / tally.actions : nan);
+  row.Add("losses/policy_loss", u.policy_loss);
+  row.Add("losses/value_loss", u.value_loss);
+  row.Add("losses/entropy", u.entropy);
+  row.Add("losses/approx_kl", u.approx_kl);
+  row.Add("losses/clipfrac", u.clipfrac);
+  row.Add("losses/explained_variance", u.explained_variance);
+  row.Add("losses/grad_norm", u.grad_norm);
+  row.Add("losses/epochs", u.epochs);
+  const curriculum::CurriculumStats cs = driver->curriculum().Stats();
+  const DriverCounters& dc = driver->counters();
+  row.Add("curriculum/results", static_cast<double>(dc.results));
+  row.Add("curriculum/desync_skipped", static_cast<double>(dc.desync_skipped));
+  row.Add("curriculum/invalid_tasks", static_cast<double>(dc.invalid_tasks));
+  row.Add("curriculum/invalidations", static_cast<double>(cs.invalidations));
+  row.Add("curriculum/reduction_ratio", cs.reduction_ratio);
+  row.Add("curriculum/cache_hit_rate", cs.cache_hit_rate);
+  row.Add("curriculum/snapshot_version", static_cast<double>(cs.snapshot_version));
+  row.Add("curriculum/created", static_cast<double>(cs.created));
+  row.Add("curriculum/evicted", static_cast<double>(cs.evicted));
+  row.Add("curriculum/stale_results", static_cast<double>(cs.stale_results));
+  row.Add("curriculum/gini_sampling", cs.gini_sampling);
+  row.Add("curriculum/gini_raw_lp", cs.gini_raw_lp);
+  row.Add("curriculum/gini_pool_by_label", cs.gini_pool_by_label);
+  row.Add("curriculum/gini_evictions_by_label", cs.gini_evictions_by_label);
+  row.Add("curriculum/mean_raw_lp", cs.mean_raw_lp);
+  row.Add("curriculum/max_probability", cs.max_probability);
+  row.Add("curriculum/num_labels", static_cast<double>(cs.num_labels));
+  row.Add("curriculum/recompute_mean_us", cs.recompute_mean_us);
+  row.Add("curriculum/recompute_max_us", cs.recompute_max_us);
+  row.Add("curriculum/bytes", static_cast<double>(cs.bytes_pool + cs.bytes_maps + cs.bytes_labels));
+  row.Add("timing/iteration", iteration_seconds);
+  row.Add("timing/rollout", rollout_seconds);
+  row.Add("timing/env", env_seconds);
+  row.Add("timing/inference", inference_seconds);
+  row.Add("timing/curriculum", curriculum_seconds);
+  row.Add("timing/update", update_seconds);
+  return row;
+}
+
+void Trainer::Impl::PrintProgress(const MetricsRow& row) const {
+  const double total = static_cast<double>(num_iterations * steps * agents);
+  const double frac = std::min(1.0, static_cast<double>(global_step) / total);
+  std::string bar;
+  if (isatty(STDOUT_FILENO)) {
+    const int filled = static_cast<int>(frac * 20);
+    bar = "[" + std::string(filled, '#') + std::string(20 - filled, '.') + "] ";
+  }
+  const double sps = row.Get("charts/sps");
+  const double left = sps > 0 ? (total - static_cast<double>(global_step)) / sps : 0;
+  // Iterations in which no episode ended have no episode numbers: shown as "-".
+  const auto show = [&](const char* key, const char* format) {
+    const double v = row.Get(key, std::nan(""));
+    if (std::isnan(v)) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), format, v);
+    return std::string(buf);
+  };
+  std::printf("%siter %lld/%lld  steps %s (%.0f%%)  %s SPS  return %s  ore %s battery %s hearts %s  "
+              "LP: gini %.2f evicted %.0f  eta %dm%02ds\n",
+              bar.c_str(), static_cast<long long>(iteration), static_cast<long long>(num_iterations),
+              WithThousands(global_step).c_str(), 100 * frac, WithThousands(static_cast<long long>(sps)).c_str(),
+              show("charts/episode_return", "%.3f").c_str(), show("env/ore_red.gained", "%.2f").c_str(),
+              show("env/battery_red.gained", "%.2f").c_str(), show("env/hearts_made", "%.3f").c_str(),
+              row.Get("curriculum/gini_sampling"), row.Get("curriculum/evicted"),
+              static_cast<int>(left) / 60, static_cast<int>(left) % 60);
+  std::fflush(stdout);
+}
+
+StatusOr<TrainResult> Trainer::Run() {
+  Impl& m = *impl_;
+  TrainResult result;
+  const Clock::time_point run_start = Clock::now();
+  while (m.iteration < m.num_iterations) {
+    if (m.options.max_iterations >= 0 && m.iteration >= m.options.max_iterations) break;
+    if (m.options.max_seconds > 0 && Since(run_start) >= m.options.max_seconds) break;
+    if (StopSignal() != 0) {
+      result.stop_signal = StopSignal();
+      break;
+    }
+    ++m.iteration;
+    m.tally = EpisodeTally();
+    m.env_seconds = m.inference_seconds = m.curriculum_seconds = 0;
+    const Clock::time_point t0 = Clock::now();
+    // --- rollout ---
+    m.Rollout();
+    const double rollout_seconds = Since(t0);
+    // --- update ---
+    const Clock::time_point t1 = Clock::now();
+    const UpdateStats u = m.Update();
+    const double update_seconds = Since(t1);
+    // --- metrics ---
+    const MetricsRow row = m.Metrics(u, Since(t0), rollout_seconds, update_seconds);
+    if (m.options.on_iteration) m.options.on_iteration(row);
+    const bool log = m.iteration % m.config.trainer.log_interval == 0 || m.iteration == m.num_iterations;
+    if (log && !m.options.run_dir.empty()) LPT_RETURN_IF_ERROR(m.metrics.Write(row));
+    if (log && m.options.print_progress) m.PrintProgress(row);
+    const std::string warning = m.driver->TakeWarning();
+    if (!warning.empty() && m.options.print_progress) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    result.last = row;
+  }
+  result.iterations = m.iteration;
+  result.global_step = m.global_step;
+  return result;
+}
+
+}  // namespace lpt

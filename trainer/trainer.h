@@ -1,0 +1,52 @@
+// Trainer: one process's training run — envs, curriculum in the loop, rollout, PPO update,
+// metrics. DESIGN.md §5.
+#ifndef LPTRAIN_TRAINER_TRAINER_H_
+#define LPTRAIN_TRAINER_TRAINER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "trainer/config.h"
+#include "trainer/metrics.h"
+
+namespace lpt {
+
+struct TrainOptions {
+  std::string run_dir;             // metrics.jsonl goes here ("" : no files)
+  bool print_progress = true;      // one console line per logged iteration
+  int64_t max_iterations = -1;     // stop earlier than total_timesteps (benchmarks, tests)
+  double max_seconds = 0;          // > 0: stop after this much wall time
+  // Called with every iteration's metrics (logged or not).
+  std::function<void(const MetricsRow&)> on_iteration;
+};
+
+struct TrainResult {
+  int64_t iterations = 0;
+  int64_t global_step = 0;
+  int stop_signal = 0;   // the signal that stopped the run early, or 0
+  MetricsRow last;       // the last iteration's metrics
+};
+
+class Trainer {
+ public:
+  static StatusOr<std::unique_ptr<Trainer>> Create(const RunConfig& config, const TrainOptions& options);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  StatusOr<TrainResult> Run();
+
+  // One-line description of the setup (device, threads, sizes), for the console.
+  std::string Describe() const;
+
+ private:
+  struct Impl;
+  explicit Trainer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lpt
+
+#endif  // LPTRAIN_TRAINER_TRAINER_H_
