@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds, then runs the arena simulator benchmark and
-# prints a rendered episode. Extra arguments go to `lptrain bench env`.
+# The main job: installs what is missing, builds, then trains agents on the default arena with
+# the default LP curriculum for a short run (500k agent-steps, a few minutes on 2 cores),
+# printing one progress line per iteration, and plots the run. Extra key=value arguments go to
+# `lptrain train` (e.g. trainer.total_timesteps=2000000 curriculum.algorithm=discrete_random).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh build >/dev/null
-./build/trainer/lptrain bench env "$@"
-echo
-./build/trainer/lptrain render --seed 1 --steps 300
+run_dir="runs/main-$(date +%Y%m%d-%H%M%S)"
+./build/trainer/lptrain train --run-dir "$run_dir" trainer.total_timesteps=500000 "$@"
+scripts/plot_run.py "$run_dir"
+echo "outputs: $run_dir/config.yaml (resolved config), $run_dir/metrics.jsonl (one line per iteration), $run_dir/metrics.png"

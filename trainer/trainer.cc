@@ -405,37 +405,44 @@ void Trainer::Impl::PrintProgress(const MetricsRow& row) const {
   std::fflush(stdout);
 }
 
+bool Trainer::Finished() const { return impl_->iteration >= impl_->num_iterations; }
+
+StatusOr<MetricsRow> Trainer::RunIteration() {
+  Impl& m = *impl_;
+  ++m.iteration;
+  m.tally = EpisodeTally();
+  m.env_seconds = m.inference_seconds = m.curriculum_seconds = 0;
+  const Clock::time_point t0 = Clock::now();
+  // --- rollout ---
+  m.Rollout();
+  const double rollout_seconds = Since(t0);
+  // --- update ---
+  const Clock::time_point t1 = Clock::now();
+  const UpdateStats u = m.Update();
+  const double update_seconds = Since(t1);
+  // --- metrics ---
+  const MetricsRow row = m.Metrics(u, Since(t0), rollout_seconds, update_seconds);
+  if (m.options.on_iteration) m.options.on_iteration(row);
+  const bool log = m.iteration % m.config.trainer.log_interval == 0 || m.iteration == m.num_iterations;
+  if (log && !m.options.run_dir.empty()) LPT_RETURN_IF_ERROR(m.metrics.Write(row));
+  if (log && m.options.print_progress) m.PrintProgress(row);
+  const std::string warning = m.driver->TakeWarning();
+  if (!warning.empty() && m.options.print_progress) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  return row;
+}
+
 StatusOr<TrainResult> Trainer::Run() {
   Impl& m = *impl_;
   TrainResult result;
   const Clock::time_point run_start = Clock::now();
-  while (m.iteration < m.num_iterations) {
+  while (!Finished()) {
     if (m.options.max_iterations >= 0 && m.iteration >= m.options.max_iterations) break;
     if (m.options.max_seconds > 0 && Since(run_start) >= m.options.max_seconds) break;
     if (StopSignal() != 0) {
       result.stop_signal = StopSignal();
       break;
     }
-    ++m.iteration;
-    m.tally = EpisodeTally();
-    m.env_seconds = m.inference_seconds = m.curriculum_seconds = 0;
-    const Clock::time_point t0 = Clock::now();
-    // --- rollout ---
-    m.Rollout();
-    const double rollout_seconds = Since(t0);
-    // --- update ---
-    const Clock::time_point t1 = Clock::now();
-    const UpdateStats u = m.Update();
-    const double update_seconds = Since(t1);
-    // --- metrics ---
-    const MetricsRow row = m.Metrics(u, Since(t0), rollout_seconds, update_seconds);
-    if (m.options.on_iteration) m.options.on_iteration(row);
-    const bool log = m.iteration % m.config.trainer.log_interval == 0 || m.iteration == m.num_iterations;
-    if (log && !m.options.run_dir.empty()) LPT_RETURN_IF_ERROR(m.metrics.Write(row));
-    if (log && m.options.print_progress) m.PrintProgress(row);
-    const std::string warning = m.driver->TakeWarning();
-    if (!warning.empty() && m.options.print_progress) std::fprintf(stderr, "warning: %s\n", warning.c_str());
-    result.last = row;
+    LPT_ASSIGN_OR_RETURN(result.last, RunIteration());
   }
   result.iterations = m.iteration;
   result.global_step = m.global_step;

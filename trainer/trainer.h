@@ -36,7 +36,11 @@ class Trainer {
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
 
+  // Runs iterations until total_timesteps, max_iterations, max_seconds or a stop request.
   StatusOr<TrainResult> Run();
+  // Runs one iteration (rollout, update, metrics) and returns its metrics.
+  StatusOr<MetricsRow> RunIteration();
+  bool Finished() const;  // total_timesteps reached
 
   // One-line description of the setup (device, threads, sizes), for the console.
   std::string Describe() const;

@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Plots a run's metrics.jsonl: SPS, episode return, resources gained, and curriculum
+statistics against agent-steps. Usage: scripts/plot_run.py RUN_DIR [OUT.png]
+(default RUN_DIR/metrics.png). Needs python3-matplotlib (scripts/setup.sh installs it)."""
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__)
+    run_dir = sys.argv[1]
+    out = sys.argv[2] if len(sys.argv) == 3 else os.path.join(run_dir, "metrics.png")
+    path = os.path.join(run_dir, "metrics.jsonl")
+    try:
+        with open(path) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    except OSError as e:
+        sys.exit(f"plot_run: {path}: {e.strerror}")
+    except json.JSONDecodeError as e:
+        sys.exit(f"plot_run: {path}: not JSON lines ({e})")
+    if not rows:
+        sys.exit(f"plot_run: {path}: no metrics yet")
+
+    def series(key):
+        xs, ys = [], []
+        for r in rows:
+            if r.get(key) is not None:
+                xs.append(r["charts/global_step"])
+                ys.append(r[key])
+        return xs, ys
+
+    panels = [
+        ("SPS (agent-steps/s)", ["charts/sps"]),
+        ("episode return (per agent)", ["charts/episode_return"]),
+        ("gained per agent-episode", ["env/ore_red.gained", "env/battery_red.gained", "env/hearts_made"]),
+        ("curriculum Gini", ["curriculum/gini_sampling", "curriculum/gini_raw_lp"]),
+        ("curriculum counts", ["curriculum/evicted", "curriculum/num_labels"]),
+        ("losses", ["losses/entropy", "losses/value_loss", "losses/approx_kl"]),
+    ]
+    fig, axes = plt.subplots(3, 2, figsize=(12, 10))
+    for ax, (title, keys) in zip(axes.flat, panels):
+        for key in keys:
+            xs, ys = series(key)
+            if xs:
+                ax.plot(xs, ys, label=key.split("/", 1)[1])
+        ax.set_title(title)
+        ax.set_xlabel("agent-steps")
+        ax.grid(alpha=0.3)
+        if len(keys) > 1:
+            ax.legend(fontsize=8)
+    fig.suptitle(os.path.basename(os.path.abspath(run_dir)))
+    fig.tight_layout()
+    fig.savefig(out, dpi=90)
+    print(f"plot_run: wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
