@@ -2,7 +2,13 @@
 // one metrics line per iteration, exits 0; refuses to overwrite a run; rejects bad input with
 // exit 2 and a message naming the key.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <cstdio>
 #include <cstdlib>
@@ -79,6 +85,39 @@ TEST(TrainEndToEnd, FewIterationsWriteConfigAndMetricsAndExitZero) {
   EXPECT_EQ(again.exit_code, 2) << again.output;
   EXPECT_NE(again.output.find("already holds a run"), std::string::npos) << again.output;
   EXPECT_EQ(ReadFile(run_dir + "/metrics.jsonl"), metrics);
+  std::system(("rm -rf " + std::string(dir)).c_str());
+}
+
+TEST(TrainEndToEnd, CtrlCStopsAtAnIterationBoundaryWithExitZero) {
+  char dir[] = "/tmp/lptrain_e2e_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string run_dir = std::string(dir) + "/run";
+  std::vector<std::string> words = {LPTRAIN_BINARY, "train", "--run-dir", run_dir};
+  std::stringstream small(kSmall);
+  for (std::string w; small >> w;) words.push_back(w);
+  words.push_back("trainer.total_timesteps=100000000");
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  ASSERT_EQ(posix_spawn(&pid, LPTRAIN_BINARY, nullptr, nullptr, argv.data(), environ), 0);
+  // Wait for two iterations' metrics, then interrupt.
+  const auto lines = [&] {
+    int n = 0;
+    for (char ch : ReadFile(run_dir + "/metrics.jsonl")) n += ch == '\n';
+    return n;
+  };
+  for (int i = 0; i < 600 && lines() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_GE(lines(), 2);
+  kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // Whole lines only: the iteration in progress finished and was logged.
+  const std::string metrics = ReadFile(run_dir + "/metrics.jsonl");
+  EXPECT_EQ(metrics.back(), '\n');
+  EXPECT_GE(lines(), 2);
   std::system(("rm -rf " + std::string(dir)).c_str());
 }
 
