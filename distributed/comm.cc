@@ -1,0 +1,45 @@
+#include "distributed/comm.h"
+
+#include <algorithm>
+#include <climits>
+
+#include "distributed/mpi_util.h"
+
+namespace lpt::distributed {
+namespace {
+
+class SelfComm : public GradientComm {
+ public:
+  std::string name() const override { return "self"; }
+  Status AllreduceMean(float*, size_t) override { return Status::Ok(); }
+};
+
+class MpiComm : public GradientComm {
+ public:
+  explicit MpiComm(int size) : scale_(1.0f / static_cast<float>(size)) {}
+  std::string name() const override { return "mpi"; }
+
+  Status AllreduceMean(float* data, size_t count) override {
+    // One collective for buffers under 2^31 elements (MPI counts are ints); chunks beyond.
+    for (size_t off = 0; off < count; off += static_cast<size_t>(INT_MAX)) {
+      const int n = static_cast<int>(std::min(count - off, static_cast<size_t>(INT_MAX)));
+      LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, data + off, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD));
+    }
+    for (size_t i = 0; i < count; ++i) data[i] *= scale_;
+    return Status::Ok();
+  }
+
+ private:
+  float scale_;
+};
+
+}  // namespace
+
+std::unique_ptr<GradientComm> MakeSelfComm() { return std::make_unique<SelfComm>(); }
+
+StatusOr<std::unique_ptr<GradientComm>> MakeMpiComm(const WorldInfo& world) {
+  if (!world.mpi) return Status::FailedPrecondition("MpiComm needs MPI (started by mpirun or srun)");
+  return std::unique_ptr<GradientComm>(new MpiComm(world.size));
+}
+
+}  // namespace lpt::distributed
