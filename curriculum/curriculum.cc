@@ -97,6 +97,15 @@ Curriculum::Curriculum(const CurriculumConfig& config, std::shared_ptr<const Tas
   log_sink_ = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
 }
 
+// A slot's statistics as for a task with no results yet.
+void Curriculum::ClearSlot(uint32_t slot) {
+  count_[slot] = 0;
+  samples_[slot] = 0;
+  total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] = 0;
+  baseline_[slot] = 0;
+  raw_[slot] = FreshScore();
+}
+
 uint64_t Curriculum::NewTaskId() {
   uint64_t id;
   do {
@@ -119,11 +128,7 @@ uint32_t Curriculum::AddTask(uint64_t task_id) {
   label_[slot] = labels_.Acquire(label);
   task_id_[slot] = task_id;
   id_map_.Insert(task_id, slot);
-  count_[slot] = 0;
-  samples_[slot] = 0;
-  total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] = 0;
-  baseline_[slot] = 0;
-  raw_[slot] = FreshScore();
+  ClearSlot(slot);
   ++created_;
   membership_changed_ = true;
   return slot;
@@ -139,11 +144,7 @@ void Curriculum::ReplaceTask(uint32_t slot, uint64_t task_id) {
   label_[slot] = new_label;
   task_id_[slot] = task_id;
   id_map_.Insert(task_id, slot);
-  count_[slot] = 0;
-  samples_[slot] = 0;
-  total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] = 0;
-  baseline_[slot] = 0;
-  raw_[slot] = FreshScore();
+  ClearSlot(slot);
   ++created_;
   ++evicted_;
   membership_changed_ = true;

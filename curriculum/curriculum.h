@@ -140,6 +140,7 @@ class Curriculum {
 
   uint32_t AddTask(uint64_t task_id);
   void ReplaceTask(uint32_t slot, uint64_t task_id);
+  void ClearSlot(uint32_t slot);
   uint64_t NewTaskId();
   // The raw score of a task with no results yet (it is cold).
   double FreshScore() const { return config_.use_lp ? config_.exploration_bonus : 0.0; }
