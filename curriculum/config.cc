@@ -73,7 +73,7 @@ std::vector<CurriculumField> BuildFields() {
                            1, [](auto& c) -> auto& { return c.perf_log_metrics; }));
   f.push_back(MakeField<C>("perf_log_interval", "updates between [LP_PERF] lines", K::kInt, 1,
                            1e12, [](auto& c) -> auto& { return c.perf_log_interval; }));
-  f.push_back(MakeField<C>("seed", "seed of task ids and sampling", K::kInt, 0, 9007199254740992.0,
+  f.push_back(MakeField<C>("seed", "seed of task ids and sampling (trainer: 0 = the run's seed)", K::kInt, 0, 9007199254740992.0,
                            [](auto& c) -> auto& { return c.seed; }));
   return f;
 }

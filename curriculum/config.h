@@ -47,7 +47,7 @@ struct CurriculumConfig {
   bool perf_log_metrics = false;           // periodic [LP_PERF] lines
   int perf_log_interval = 10000;           // updates between [LP_PERF] lines
 
-  uint64_t seed = 0;  // task ids and sampling
+  uint64_t seed = 0;  // task ids and sampling (the trainer uses the run's seed when 0)
 
   Status Validate() const;
 };

@@ -57,7 +57,7 @@ double Gini(std::vector<double> values) {
   }
   if (sum <= 0) return 0.0;
   const double dn = static_cast<double>(n);
-  return 2.0 * weighted / (dn * sum) - (dn + 1.0) / dn;
+  return std::max(0.0, 2.0 * weighted / (dn * sum) - (dn + 1.0) / dn);  // rounding can dip below 0
 }
 
 StatusOr<std::unique_ptr<Curriculum>> Curriculum::Create(
@@ -90,7 +90,6 @@ Curriculum::Curriculum(const CurriculumConfig& config, std::shared_ptr<const Tas
   }
   params_.assign(n * num_keys_, 0.0);
   active_list_.reserve(n);
-  active_pos_.assign(n, 0);
   task_list_.reserve(n);
   scores_.reserve(n);
   scratch_ids_.reserve(n);
@@ -120,7 +119,6 @@ uint64_t Curriculum::NewTaskId() {
 uint32_t Curriculum::AddTask(uint64_t task_id) {
   const auto slot = static_cast<uint32_t>(active_list_.size());
   LPT_CHECK(static_cast<int>(slot) < capacity_) << "pool full";
-  active_pos_[slot] = slot;
   active_list_.push_back(slot);
   active_[slot] = 1;
   std::string label;
@@ -259,11 +257,12 @@ void Curriculum::BuildTaskList() {
 }
 
 // Bottom-percentile eviction with a per-recompute cap. A task may go when it has at least
-// min_presentations_for_eviction results and its score is strictly below the score at the
-// percentile, so a pool of tied scores never churns. Rather than selecting the percentile
-// (O(n) but data-dependent), the few lowest evictable tasks are picked first and each is
-// checked by counting the scores at or below its own: x is below the k-th smallest score iff at
-// most k scores are <= x. Replacements take the same slots and positions.
+// min_presentations_for_eviction results and lies in the bottom eviction_threshold_percentile
+// of scores: fewer than k = floor(percentile * n) scores are strictly below its own. Ties at
+// the bottom may go (a pool where half the tasks never succeed must still turn over), but a
+// task tying the pool's best score never does, so a pool of all-tied scores never churns.
+// Rather than selecting the percentile (O(n) but data-dependent), the few lowest evictable
+// tasks are picked first and each is checked by counting. Replacements take the same slots.
 int Curriculum::Evict() {
   const size_t n = task_list_.size();
   if (!config_.use_lp || config_.max_evictions_per_recompute == 0 || n == 0) return 0;
@@ -282,14 +281,15 @@ int Curriculum::Evict() {
     if (scratch_ids_.size() == cap) scratch_ids_.pop_back();
     scratch_ids_.insert(std::upper_bound(scratch_ids_.begin(), scratch_ids_.end(), i, lower), i);
   }
-  // Candidates are sorted, so if the highest is below the threshold all are; usually one
-  // counting pass decides.
+  // Candidates are sorted, so if the highest qualifies all do; usually one counting pass
+  // decides.
+  const double best = *std::max_element(scores_.begin(), scores_.end());
   size_t qualifying = scratch_ids_.size();
   while (qualifying > 0) {
     const double x = scores_[scratch_ids_[qualifying - 1]];
-    size_t at_or_below = 0;
-    for (size_t j = 0; j < n; ++j) at_or_below += scores_[j] <= x ? 1 : 0;
-    if (at_or_below <= k) break;
+    size_t below = 0;
+    for (size_t j = 0; j < n; ++j) below += scores_[j] < x ? 1 : 0;
+    if (below < k && x < best) break;
     --qualifying;
   }
   for (size_t c = 0; c < qualifying; ++c) {
@@ -440,7 +440,7 @@ CurriculumStats Curriculum::Stats() const {
   s.recompute_max_us = 1e-3 * recompute_ns_max_;
   s.pool_size = active_list_.size();
   s.bytes_pool = task_id_.capacity() * sizeof(uint64_t) +
-                 (label_.capacity() + active_list_.capacity() + active_pos_.capacity() +
+                 (label_.capacity() + active_list_.capacity() +
                   task_list_.capacity() + scratch_ids_.capacity()) * sizeof(uint32_t) +
                  active_.capacity() + count_.capacity() * sizeof(double) + samples_.capacity() * sizeof(int64_t) +
                  (total_.capacity() * 9 + params_.capacity() + scores_.capacity()) * sizeof(double);
@@ -555,6 +555,16 @@ Status Curriculum::ImportState(const ArrayBundle& b) {
   for (int64_t v : *snap_slots) {
     if (v < 0 || v >= n || (*active)[v] == 0) return Status::Corruption("snapshot_slots: bad slot");
   }
+  {
+    std::vector<uint64_t> live_ids;
+    for (int64_t i = 0; i < n; ++i) {
+      if ((*active)[i]) live_ids.push_back((*ids)[i]);
+    }
+    std::sort(live_ids.begin(), live_ids.end());
+    if (std::adjacent_find(live_ids.begin(), live_ids.end()) != live_ids.end()) {
+      return Status::Corruption("slot_task_id: a task id appears twice");
+    }
+  }
   for (int64_t i = 0; i < n; ++i) {
     if ((*active)[i] && ((*labels)[i] < 0 || (*labels)[i] >= label_table.id_capacity() ||
                          !label_table.live(static_cast<uint32_t>((*labels)[i])))) {
@@ -587,7 +597,6 @@ Status Curriculum::ImportState(const ArrayBundle& b) {
   }
   labels_ = std::move(label_table);
   active_list_.assign(active_list->begin(), active_list->end());
-  for (size_t i = 0; i < active_list_.size(); ++i) active_pos_[active_list_[i]] = static_cast<uint32_t>(i);
   task_list_.assign(snap_slots->begin(), snap_slots->end());
 
   // Rebuild the saved snapshot: same membership (the task list), same probabilities.

@@ -167,7 +167,6 @@ class Curriculum {
   // Active slots in order, maintained incrementally. The pool is filled once at creation and
   // eviction replaces a task in its own slot, so no slot is ever free after that.
   std::vector<uint32_t> active_list_;
-  std::vector<uint32_t> active_pos_;    // slot -> index in active_list_
   IdSlotMap id_map_;
   LabelTable labels_;
   CounterRng task_rng_;    // new task ids

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/rng.h"
+#include "common/status.h"
 
 namespace lpt::curriculum {
 
@@ -33,6 +34,12 @@ struct Snapshot {
     return u < alias_prob[i] ? i : alias_index[i];
   }
 };
+
+// The wire form of a snapshot, for broadcasting it to other ranks (same binary on every rank):
+// "LPTS", version, n, task_ids[n], label_ids[n], probabilities[n], host byte order. The
+// receiver rebuilds the alias table; `slots` (the owner's view) is not sent.
+std::vector<uint8_t> PackSnapshot(const Snapshot& snapshot);
+StatusOr<std::shared_ptr<const Snapshot>> UnpackSnapshot(const std::vector<uint8_t>& bytes);
 
 // Fills prob/index (n each) with Vose's alias table for the distribution p (n entries summing
 // to ~1). Deterministic. scratch is resized as needed.

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <climits>
 
+#ifdef LPT_HAVE_MPI
 #include "distributed/mpi_util.h"
+#endif
 
 namespace lpt::distributed {
 namespace {
@@ -14,6 +16,7 @@ class SelfComm : public GradientComm {
   Status AllreduceMean(float*, size_t) override { return Status::Ok(); }
 };
 
+#ifdef LPT_HAVE_MPI
 class MpiComm : public GradientComm {
  public:
   explicit MpiComm(int size) : scale_(1.0f / static_cast<float>(size)) {}
@@ -32,14 +35,17 @@ class MpiComm : public GradientComm {
  private:
   float scale_;
 };
+#endif
 
 }  // namespace
 
 std::unique_ptr<GradientComm> MakeSelfComm() { return std::make_unique<SelfComm>(); }
 
+#ifdef LPT_HAVE_MPI
 StatusOr<std::unique_ptr<GradientComm>> MakeMpiComm(const WorldInfo& world) {
   if (!world.mpi) return Status::FailedPrecondition("MpiComm needs MPI (started by mpirun or srun)");
   return std::unique_ptr<GradientComm>(new MpiComm(world.size));
 }
+#endif
 
 }  // namespace lpt::distributed

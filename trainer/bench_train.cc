@@ -1,9 +1,7 @@
-// lptrain bench train: where the trainer's time goes, in one run.
-//   env-only SPS      the envs stepped with random actions on the trainer's env threads
-//   learner-only      PPO updates on a rollout-sized batch (samples per second)
-//   end to end        training with the LP curriculum
-//   LP vs random      training with LP and with DiscreteRandom, one iteration each in turn,
-//                     so both see the same machine; SPS at the start vs the end of the run
+// lptrain bench train: where the trainer's time goes, in one run. Rounds of: an iteration of
+// training with the LP curriculum, one with DiscreteRandom, one learner-only PPO update on a
+// rollout-sized batch, and an env-only burst of random actions; every figure is the median
+// over the rounds, so all are taken under the same machine conditions.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -36,65 +34,88 @@ double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 int Threads(int requested) { return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
-double EnvOnlySps(const RunConfig& config, double seconds) {
-  envsim::BatchOptions bo;
-  bo.num_envs = config.num_envs;
-  bo.seed = config.seed;
-  bo.config = config.task;
-  auto batch = envsim::ArenaBatch::Create(bo).value();
-  const size_t n = static_cast<size_t>(bo.num_envs) * batch->num_agents();
-  std::vector<uint8_t> obs(n * envsim::kObsPerAgent), term(n), trunc(n), end(bo.num_envs);
-  std::vector<float> globals(n * envsim::kNumGlobals), rewards(n);
-  std::vector<int32_t> actions(n);
-  const envsim::StepBuffers out{obs, globals, rewards, term, trunc, end, {}, {}};
-  ThreadPool pool(std::min(Threads(config.trainer.env_threads), bo.num_envs));
-  CounterRng rng(1);
-  int64_t steps = 0;
-  const Clock::time_point start = Clock::now();
-  while (Since(start) < seconds) {
-    for (int32_t& a : actions) a = static_cast<int32_t>(rng.Below(envsim::kNumActions));
-    pool.Run([&](int part, int parts) {
-      batch->Step({bo.num_envs * part / parts, bo.num_envs * (part + 1) / parts}, actions, out);
-    });
-    steps += static_cast<int64_t>(n);
+// Env stepping alone, with random actions, on the trainer's env threads.
+class EnvOnly {
+ public:
+  explicit EnvOnly(const RunConfig& config) : pool_(std::min(Threads(config.trainer.env_threads), config.num_envs)) {
+    envsim::BatchOptions bo;
+    bo.num_envs = config.num_envs;
+    bo.seed = config.seed;
+    bo.config = config.task;
+    batch_ = envsim::ArenaBatch::Create(bo).value();
+    n_ = static_cast<size_t>(bo.num_envs) * batch_->num_agents();
+    obs_.resize(n_ * envsim::kObsPerAgent);
+    globals_.resize(n_ * envsim::kNumGlobals);
+    rewards_.resize(n_);
+    term_.resize(n_);
+    trunc_.resize(n_);
+    end_.resize(bo.num_envs);
+    actions_.resize(n_);
   }
-  return static_cast<double>(steps) / Since(start);
-}
+  // Agent-steps per second over `steps` env steps.
+  double Burst(int steps) {
+    const envsim::StepBuffers out{obs_, globals_, rewards_, term_, trunc_, end_, {}, {}};
+    const int envs = batch_->num_envs();
+    const Clock::time_point start = Clock::now();
+    for (int i = 0; i < steps; ++i) {
+      for (int32_t& a : actions_) a = static_cast<int32_t>(rng_.Below(envsim::kNumActions));
+      pool_.Run([&](int part, int parts) { batch_->Step({envs * part / parts, envs * (part + 1) / parts}, actions_, out); });
+    }
+    return static_cast<double>(n_) * steps / Since(start);
+  }
 
-double LearnerOnlySamplesPerSec(const RunConfig& config, double seconds) {
-  const TrainerConfig& tc = config.trainer;
-  torch::set_num_threads(Threads(tc.torch_threads));
-  torch::manual_seed(1);
-  Policy policy(PolicySpec{tc.hidden_size, tc.conv_channels, tc.use_lstm});
-  torch::optim::Adam adam(policy->parameters(), torch::optim::AdamOptions(tc.learning_rate).eps(1e-5));
-  const int64_t t = tc.num_steps;
-  const int64_t b = static_cast<int64_t>(config.num_envs) * config.task.num_agents;
-  RolloutBatch r;
-  r.obs = torch::randint(0, 4, {t, b, envsim::kNumFeatures, envsim::kObsSize, envsim::kObsSize}).to(torch::kUInt8);
-  r.globals = torch::zeros({t, b, envsim::kNumGlobals});
-  r.actions = torch::randint(0, envsim::kNumActions, {t, b}).to(torch::kLong);
-  r.logprobs = torch::full({t, b}, -std::log(static_cast<float>(envsim::kNumActions)));
-  r.values = torch::zeros({t, b});
-  r.rewards = torch::rand({t, b});
-  r.terminated = torch::zeros({t, b});
-  r.truncated = torch::zeros({t, b});
-  r.final_values = torch::zeros({t, b});
-  r.starts = torch::zeros({t, b});
-  r.last_values = torch::zeros({b});
-  if (tc.use_lstm) {
-    r.state_h = torch::zeros({t / tc.bptt_horizon, b, tc.hidden_size});
-    r.state_c = torch::zeros_like(r.state_h);
+ private:
+  ThreadPool pool_;
+  std::unique_ptr<envsim::ArenaBatch> batch_;
+  size_t n_ = 0;
+  std::vector<uint8_t> obs_, term_, trunc_, end_;
+  std::vector<float> globals_, rewards_;
+  std::vector<int32_t> actions_;
+  CounterRng rng_{1};
+};
+
+// PPO updates alone, on a rollout-sized batch of synthetic observations.
+class LearnerOnly {
+ public:
+  explicit LearnerOnly(const RunConfig& config) : config_(config.trainer) {
+    torch::manual_seed(1);
+    policy_ = Policy(PolicySpec{config_.hidden_size, config_.conv_channels, config_.use_lstm});
+    adam_ = std::make_unique<torch::optim::Adam>(policy_->parameters(),
+                                                 torch::optim::AdamOptions(config_.learning_rate).eps(1e-5));
+    const int64_t t = config_.num_steps;
+    const int64_t b = static_cast<int64_t>(config.num_envs) * config.task.num_agents;
+    r_.obs = torch::randint(0, 4, {t, b, envsim::kNumFeatures, envsim::kObsSize, envsim::kObsSize}).to(torch::kUInt8);
+    r_.globals = torch::zeros({t, b, envsim::kNumGlobals});
+    r_.actions = torch::randint(0, envsim::kNumActions, {t, b}).to(torch::kLong);
+    r_.logprobs = torch::full({t, b}, -std::log(static_cast<float>(envsim::kNumActions)));
+    r_.values = torch::zeros({t, b});
+    r_.rewards = torch::rand({t, b});
+    r_.terminated = torch::zeros({t, b});
+    r_.truncated = torch::zeros({t, b});
+    r_.final_values = torch::zeros({t, b});
+    r_.starts = torch::zeros({t, b});
+    r_.last_values = torch::zeros({b});
+    if (config_.use_lstm) {
+      r_.state_h = torch::zeros({t / config_.bptt_horizon, b, config_.hidden_size});
+      r_.state_c = torch::zeros_like(r_.state_h);
+    }
+    samples_ = t * b;
   }
-  CounterRng rng(2);
-  PpoUpdate(policy, adam, r, tc, 0.0, &rng);  // warm-up
-  int64_t samples = 0;
-  const Clock::time_point start = Clock::now();
-  while (Since(start) < seconds) {
-    PpoUpdate(policy, adam, r, tc, 0.0, &rng);
-    samples += t * b;
+  // Samples per second of one update.
+  double Burst() {
+    const Clock::time_point start = Clock::now();
+    PpoUpdate(policy_, *adam_, r_, config_, 0.0, &rng_);
+    return static_cast<double>(samples_) / Since(start);
   }
-  return static_cast<double>(samples) / Since(start);
-}
+
+ private:
+  TrainerConfig config_;
+  Policy policy_{nullptr};
+  std::unique_ptr<torch::optim::Adam> adam_;
+  RolloutBatch r_;
+  int64_t samples_ = 0;
+  CounterRng rng_{2};
+};
 
 double Median(const std::vector<double>& v, size_t begin, size_t end) {
   std::vector<double> part(v.begin() + static_cast<ptrdiff_t>(begin), v.begin() + static_cast<ptrdiff_t>(end));
@@ -102,10 +123,6 @@ double Median(const std::vector<double>& v, size_t begin, size_t end) {
   return part[part.size() / 2];
 }
 
-double Mean(const std::vector<double>& v, size_t begin, size_t end) {
-  return std::accumulate(v.begin() + static_cast<ptrdiff_t>(begin), v.begin() + static_cast<ptrdiff_t>(end), 0.0) /
-         static_cast<double>(end - begin);
-}
 
 }  // namespace
 
@@ -137,16 +154,9 @@ int RunBenchTrainCommand(int argc, char** argv) {
   }
   config->trainer.total_timesteps = 1e15;  // the bench decides when to stop
 
-  const double env_only = EnvOnlySps(*config, 4);
-  std::printf("env only       %12s agent-steps/s  (%d envs x %d agents, random actions)\n",
-              WithThousands(static_cast<long long>(env_only)).c_str(), config->num_envs, config->task.num_agents);
-  std::fflush(stdout);
-  const double learner_only = LearnerOnlySamplesPerSec(*config, 8);
-  std::printf("learner only   %12s samples/s      (%d epoch(s) x %d minibatches)\n",
-              WithThousands(static_cast<long long>(learner_only)).c_str(), config->trainer.update_epochs,
-              config->trainer.num_minibatches);
-  std::fflush(stdout);
-
+  torch::set_num_threads(Threads(config->trainer.torch_threads));
+  EnvOnly env_bench(*config);
+  LearnerOnly learner_bench(*config);
   RunConfig lp_config = *config;
   lp_config.curriculum.use_lp = true;
   RunConfig random_config = *config;
@@ -159,47 +169,59 @@ int RunBenchTrainCommand(int argc, char** argv) {
     std::fprintf(stderr, "lptrain bench train: %s\n", (lp.ok() ? random.status() : lp.status()).message().c_str());
     return kExitUsage;
   }
-  (*lp)->RunIteration().value();  // warm-up (allocation, first-touch)
+  // Warm-up (allocation, first touch), then rounds of: an LP iteration, a DiscreteRandom
+  // iteration, one learner-only update and an env-only burst, so every figure is taken under
+  // the same machine conditions; medians over the rounds.
+  (*lp)->RunIteration().value();
   (*random)->RunIteration().value();
-  std::vector<double> lp_sps, random_sps;
+  learner_bench.Burst();
+  env_bench.Burst(20);
+  std::vector<double> lp_sps, random_sps, env_sps, learner_sps;
   const Clock::time_point start = Clock::now();
   while (Since(start) < seconds || lp_sps.size() < 10) {
     lp_sps.push_back((*lp)->RunIteration().value().Get("charts/sps"));
     random_sps.push_back((*random)->RunIteration().value().Get("charts/sps"));
+    learner_sps.push_back(learner_bench.Burst());
+    env_sps.push_back(env_bench.Burst(100));
+    std::fprintf(stderr, "\rbench train: %zu rounds, %.0f s", lp_sps.size(), Since(start));
   }
+  std::fputs("\n", stderr);
   const size_t n = lp_sps.size();
   const size_t tenth = std::max<size_t>(1, n / 10);
-  const double lp_avg = Mean(lp_sps, 0, n);
-  const double random_avg = Mean(random_sps, 0, n);
-  const double lp_start = Mean(lp_sps, 0, tenth);
-  const double lp_end = Mean(lp_sps, n - tenth, n);
-  const double random_start = Mean(random_sps, 0, tenth);
-  const double random_end = Mean(random_sps, n - tenth, n);
-  // LP's own start-to-end change with the machine's drift divided out: each LP iteration is
-  // compared with the DiscreteRandom iteration run right after it, and the medians of these
-  // ratios over the first and the last tenth are compared.
+  const double env_only = Median(env_sps, 0, n);
+  const double learner_only = Median(learner_sps, 0, n);
+  const double lp_mid = Median(lp_sps, 0, n);
+  const double random_mid = Median(random_sps, 0, n);
+  const double lp_start = Median(lp_sps, 0, tenth);
+  const double lp_end = Median(lp_sps, n - tenth, n);
+  const double degradation = 100.0 * (lp_start - lp_end) / lp_start;
+  // The same change with the machine's drift divided out: each LP iteration against the
+  // DiscreteRandom iteration next to it.
   std::vector<double> ratio(n);
   for (size_t i = 0; i < n; ++i) ratio[i] = lp_sps[i] / random_sps[i];
-  const double degradation = 100.0 * (1.0 - Median(ratio, n - tenth, n) / Median(ratio, 0, tenth));
-  const double raw_degradation = 100.0 * (lp_start - lp_end) / lp_start;
-  const double efficiency = lp_avg / std::min(env_only, learner_only);
-  std::printf("end to end     %12s SPS            (LP curriculum, %zu iterations of %s samples)\n",
-              WithThousands(static_cast<long long>(lp_avg)).c_str(), n,
+  const double relative_degradation = 100.0 * (1.0 - Median(ratio, n - tenth, n) / Median(ratio, 0, tenth));
+  const double efficiency = lp_mid / std::min(env_only, learner_only);
+  std::printf("medians over %zu rounds (each: an LP iteration, a DiscreteRandom iteration, a learner-only "
+              "update, an env-only burst)\n", n);
+  std::printf("env only       %12s agent-steps/s  (%d envs x %d agents, random actions)\n",
+              WithThousands(static_cast<long long>(env_only)).c_str(), config->num_envs, config->task.num_agents);
+  std::printf("learner only   %12s samples/s      (%d epoch(s) x %d minibatches)\n",
+              WithThousands(static_cast<long long>(learner_only)).c_str(), config->trainer.update_epochs,
+              config->trainer.num_minibatches);
+  std::printf("end to end     %12s SPS            (LP curriculum, iterations of %s samples)\n",
+              WithThousands(static_cast<long long>(lp_mid)).c_str(),
               WithThousands(static_cast<long long>(config->trainer.num_steps) * config->num_envs * config->task.num_agents).c_str());
   std::printf("efficiency     %12.2f                (end to end / min(env only, learner only))\n", efficiency);
-  std::printf("LP / random    %12.3f                (SPS ratio over %zu interleaved iteration pairs)\n",
-              lp_avg / random_avg, n);
-  std::printf("LP start->end  %12.0f -> %.0f SPS   (first and last tenth; random: %.0f -> %.0f)\n", lp_start,
-              lp_end, random_start, random_end);
-  std::printf("degradation    %11.2f%%                (LP vs its paired random iterations, first vs last "
-              "tenth; raw %.2f%%)\n", degradation,
-              raw_degradation);
+  std::printf("LP / random    %12.3f                (median SPS ratio)\n", lp_mid / random_mid);
+  std::printf("degradation    %11.2f%%                (LP, first vs last tenth: %.0f -> %.0f SPS; "
+              "against the paired random iterations: %.2f%%)\n",
+              degradation, lp_start, lp_end, relative_degradation);
   if (args.count("json")) {
     std::printf(
         "{\"bench\":\"train\",\"sps\":%.1f,\"env_only_sps\":%.1f,\"learner_only_sps\":%.1f,\"efficiency\":%.4f,"
-        "\"lp_vs_random_sps_ratio\":%.4f,\"degradation_pct\":%.3f,\"raw_degradation_pct\":%.3f,"
-        "\"random_sps\":%.1f,\"iterations\":%zu}\n",
-        lp_avg, env_only, learner_only, efficiency, lp_avg / random_avg, degradation, raw_degradation, random_avg, n);
+        "\"lp_vs_random_sps_ratio\":%.4f,\"degradation_pct\":%.3f,\"relative_degradation_pct\":%.3f,"
+        "\"random_sps\":%.1f,\"rounds\":%zu}\n",
+        lp_mid, env_only, learner_only, efficiency, lp_mid / random_mid, degradation, relative_degradation, random_mid, n);
   }
   return kExitOk;
 }

@@ -3,6 +3,8 @@
 #ifndef LPTRAIN_TRAINER_COMMANDS_H_
 #define LPTRAIN_TRAINER_COMMANDS_H_
 
+#include "distributed/world.h"
+
 namespace lpt {
 
 int RunRenderCommand(int argc, char** argv);
@@ -10,7 +12,7 @@ int RunBenchEnvCommand(int argc, char** argv);
 int RunBenchCurriculumCommand(int argc, char** argv);
 int RunConfigCommand(int argc, char** argv);
 #ifdef LPT_WITH_TORCH
-int RunTrainCommand(int argc, char** argv);
+int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world);
 int RunBenchTrainCommand(int argc, char** argv);
 #endif
 

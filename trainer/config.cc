@@ -309,6 +309,12 @@ std::vector<TrainerField> BuildTrainerFields() {
                            1024, [](auto& c) -> auto& { return c.env_threads; }));
   f.push_back(MakeField<T>("log_interval", "iterations between metrics lines", K::kInt, 1, 1000000,
                            [](auto& c) -> auto& { return c.log_interval; }));
+  f.push_back(MakeField<T>("checksum_interval", "iterations between cross-rank parameter checks (0: never)",
+                           K::kInt, 0, 1000000, [](auto& c) -> auto& { return c.checksum_interval; }));
+  f.push_back(MakeField<T>("debug_fail_iteration", "fault injection for tests: fail at this iteration (0: never)",
+                           K::kInt, 0, 1e9, [](auto& c) -> auto& { return c.debug_fail_iteration; }));
+  f.push_back(MakeField<T>("debug_fail_rank", "fault injection for tests: the rank that fails", K::kInt, 0,
+                           1e6, [](auto& c) -> auto& { return c.debug_fail_rank; }));
   return f;
 }
 
@@ -444,6 +450,11 @@ StatusOr<RunConfig> ConfigBuilder::Resolve() const {
   for (const auto& [field, bucket] : user_buckets) c.buckets[field] = bucket;
   // Every bucket value must make a valid env on its own.
   for (const auto& [field, bucket] : c.buckets) {
+    if (field == "map.num_agents") {
+      return Status::InvalidArgument(kBucketPrefix + field +
+                                     ": the number of agents is fixed for a run (the policy's batch); "
+                                     "set env.map.num_agents instead");
+    }
     std::vector<double> probe = bucket.values;
     if (bucket.is_span) probe = {bucket.min, bucket.max};
     for (double v : probe) {

@@ -49,6 +49,9 @@ struct TrainerConfig {
   int torch_threads = 0;          // 0: one per core
   int env_threads = 0;            // 0: one per core
   int log_interval = 1;           // iterations between metrics lines
+  int checksum_interval = 10;     // iterations between cross-rank parameter checks (0: never)
+  int debug_fail_iteration = 0;   // fault injection for tests: fail at this iteration ...
+  int debug_fail_rank = 0;        // ... on this rank
 };
 using TrainerField = Field<TrainerConfig>;
 const std::vector<TrainerField>& TrainerFields();

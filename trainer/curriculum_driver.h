@@ -1,9 +1,15 @@
 // CurriculumDriver: the curriculum in the rollout loop. Each env always has the task of its
 // running episode and the task of its next one (the env's pending config, applied at its
-// reset). When an episode ends the mean agent return, divided by the score normaliser, goes to
-// the curriculum (episodes cut short by desync are skipped: they are no measurement of their
-// task), the pending task becomes current, and a new pending task is drawn from the current
-// snapshot. Torch-free.
+// reset). When an episode ends its mean agent return, divided by the score normaliser, is a
+// result for the curriculum (episodes cut short by desync are skipped: they are no measurement
+// of their task), the pending task becomes current, and a new pending task is drawn.
+//
+// One process (no Control, or a world of one): results go to the curriculum at once and tasks
+// come from its live snapshot. Several ranks (DESIGN.md §6): rank 0 alone holds the
+// curriculum. Every rank buffers its results and draws tasks from its copy of the last
+// broadcast snapshot; once per iteration Sync() gathers all results on rank 0 (rank order),
+// applies them, recomputes, and broadcasts the new snapshot, which every rank switches to
+// before its next episode starts. Torch-free.
 #ifndef LPTRAIN_TRAINER_CURRICULUM_DRIVER_H_
 #define LPTRAIN_TRAINER_CURRICULUM_DRIVER_H_
 
@@ -13,54 +19,83 @@
 #include <utility>
 #include <vector>
 
+#include "common/rng.h"
 #include "common/span.h"
 #include "common/status.h"
 #include "curriculum/curriculum.h"
+#include "distributed/world.h"
 #include "envsim/arena.h"
 #include "trainer/config.h"
 
 namespace lpt {
 
 struct DriverCounters {
-  int64_t episodes = 0;          // episodes finished
-  int64_t results = 0;           // reported to the curriculum
+  int64_t episodes = 0;          // episodes finished (this rank)
+  int64_t results = 0;           // results produced (this rank)
   int64_t desync_skipped = 0;    // finished but cut short by desync
   int64_t invalid_tasks = 0;     // generated tasks whose config did not fit (base config used)
+  int64_t uncredited = 0;        // finished episodes that played no drawn task (not reported)
 };
 
 class CurriculumDriver {
  public:
-  static StatusOr<std::unique_ptr<CurriculumDriver>> Create(const RunConfig& config, int num_envs);
+  // The "task" of an episode that plays no drawn task (its config was invalid): not reported.
+  static constexpr uint64_t kNoTask = ~uint64_t{0};
+
+  // control may be null (one process).
+  static StatusOr<std::unique_ptr<CurriculumDriver>> Create(const RunConfig& config, int num_envs,
+                                                            distributed::Control* control = nullptr);
 
   // Draws every env's first (current) and second (pending) task. Returns the first tasks'
-  // configs, to create the ArenaBatch with.
-  std::vector<envsim::TaskConfig> Start();
+  // configs, to create the ArenaBatch with. Collective with several ranks.
+  StatusOr<std::vector<envsim::TaskConfig>> Start();
   // Sets every env's pending config on the batch (after Start and batch creation).
   Status ArmPending(envsim::ArenaBatch* batch);
-  // After a Step of envs [range]: handles the envs whose episode ended.
+  // After a Step: handles the envs whose episode ended.
   void OnStep(envsim::ArenaBatch* batch, Span<const uint8_t> episode_end);
+  // Several ranks: gathers results on rank 0, updates, recomputes, broadcasts the snapshot.
+  // Collective; a no-op for one process.
+  Status Sync();
 
-  curriculum::Curriculum& curriculum() { return *curriculum_; }
-  const curriculum::Curriculum& curriculum() const { return *curriculum_; }
+  bool distributed() const { return distributed_; }
+  // The authoritative curriculum: on rank 0 (or the only process); null on other ranks.
+  curriculum::Curriculum* curriculum() { return curriculum_.get(); }
   const DriverCounters& counters() const { return counters_; }
   uint64_t current_task(int env) const { return current_[env]; }
+  uint64_t snapshot_version() const { return snapshot_->version; }
   // The last problem met since the previous call ("" if none), and forgets it.
   std::string TakeWarning() { return std::exchange(last_warning_, std::string()); }
 
+  // Bytes of the last snapshot broadcast and of the last gather (for benchmarks and metrics).
+  size_t last_broadcast_bytes() const { return last_broadcast_bytes_; }
+
  private:
   CurriculumDriver(const RunConfig& config, std::shared_ptr<const curriculum::TaskGenerator> generator,
-                   std::unique_ptr<curriculum::Curriculum> curriculum, int num_envs);
-  envsim::TaskConfig ConfigFor(uint64_t task_id);
+                   std::unique_ptr<curriculum::Curriculum> curriculum, int num_envs,
+                   distributed::Control* control);
+  // The env config of *task_id; on an invalid task the base config, and *task_id = kNoTask.
+  envsim::TaskConfig ConfigFor(uint64_t* task_id);
+  uint64_t NextTask();
+  Status BroadcastSnapshot();
 
   const RunConfig& config_;
   std::shared_ptr<const curriculum::TaskGenerator> generator_;
-  std::unique_ptr<curriculum::Curriculum> curriculum_;
+  std::unique_ptr<curriculum::Curriculum> curriculum_;  // null on ranks other than 0
+  distributed::Control* control_;
+  bool distributed_;
+  std::shared_ptr<const curriculum::Snapshot> snapshot_;  // this rank's copy (several ranks)
+  CounterRng sampler_;
   std::vector<uint64_t> current_, pending_;
   std::vector<double> score_max_;  // per env, of the current task
   std::vector<double> params_;
   std::string label_;
+  // Buffered results: task id, score, max score (several ranks).
+  std::vector<uint64_t> result_ids_;
+  std::vector<double> result_scores_;
+  std::vector<double> result_max_;
   DriverCounters counters_;
   std::string last_warning_;
+  size_t last_broadcast_bytes_ = 0;
 };
 
 }  // namespace lpt

@@ -24,7 +24,7 @@ constexpr const char* kUsage =
     "\n"
     "`lptrain <command> --help` lists a command's options.\n";
 
-int Dispatch(int argc, char** argv) {
+int Dispatch(int argc, char** argv, const lpt::distributed::WorldInfo& world) {
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return lpt::kExitUsage;
@@ -37,8 +37,9 @@ int Dispatch(int argc, char** argv) {
   if (command == "render") return lpt::RunRenderCommand(argc - 1, argv + 1);
   if (command == "config") return lpt::RunConfigCommand(argc - 1, argv + 1);
 #ifdef LPT_WITH_TORCH
-  if (command == "train") return lpt::RunTrainCommand(argc - 1, argv + 1);
+  if (command == "train") return lpt::RunTrainCommand(argc - 1, argv + 1, world);
 #else
+  (void)world;
   if (command == "train") {
     std::fputs("lptrain: this build has no LibTorch (configured with LPT_WITH_TORCH=OFF)\n", stderr);
     return lpt::kExitUsage;
@@ -62,13 +63,24 @@ int Dispatch(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Dispatch(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    std::fprintf(stderr, "lptrain: %s\n", e.what());
-    return lpt::kExitUsage;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "lptrain: error: %s\n", e.what());
+  // Under mpirun/srun this initialises MPI (rank, size, local rank); alone it does nothing.
+  lpt::StatusOr<lpt::distributed::WorldInfo> world = lpt::distributed::InitWorld(&argc, &argv);
+  if (!world.ok()) {
+    std::fprintf(stderr, "lptrain: %s\n", world.status().message().c_str());
     return lpt::kExitRuntimeError;
   }
+  int rc;
+  try {
+    rc = Dispatch(argc, argv, *world);
+  } catch (const cxxopts::exceptions::exception& e) {
+    std::fprintf(stderr, "lptrain: %s\n", e.what());
+    rc = lpt::kExitUsage;
+  } catch (const std::exception& e) {
+    // A rank that fails alone must not leave the others waiting in a collective.
+    if (world->size > 1) lpt::distributed::AbortWorld(lpt::kExitRuntimeError, "lptrain: error: " + std::string(e.what()));
+    std::fprintf(stderr, "lptrain: error: %s\n", e.what());
+    rc = lpt::kExitRuntimeError;
+  }
+  lpt::distributed::FinalizeWorld();
+  return rc;
 }

@@ -97,9 +97,11 @@ int64_t DrawFromCdf(const std::vector<double>& cdf, CounterRng* rng) {
 }  // namespace
 
 UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const RolloutBatch& batch,
-                      const TrainerConfig& config, double progress, CounterRng* rng) {
+                      const TrainerConfig& config, double progress, CounterRng* rng, const UpdateSync* sync) {
   const int64_t steps = batch.rewards.size(0);
-  const int64_t length = config.bptt_horizon;
+  // Minibatches are made of segments: bptt_horizon steps for the LSTM (state carried through)
+  // and for replay (its unit), single steps otherwise (fully shuffled samples).
+  const int64_t length = config.use_lstm || config.prio_alpha > 0 ? config.bptt_horizon : 1;
   const int64_t segments = steps / length * batch.rewards.size(1);
   const int64_t per_minibatch = segments / config.num_minibatches;
   const torch::Device device = batch.rewards.device();
@@ -202,6 +204,7 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
 
       optimizer.zero_grad();
       loss.backward();
+      if (sync != nullptr && sync->average_gradients) sync->average_gradients();
       stats.grad_norm += ClipGradNorm(params, config.max_grad_norm);
       optimizer.step();
 
@@ -217,7 +220,9 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
       ++stats.minibatches;
     }
     ++stats.epochs;
-    if (config.target_kl > 0 && epoch_kl / config.num_minibatches > config.target_kl) break;
+    double mean_kl = epoch_kl / config.num_minibatches;
+    if (sync != nullptr && sync->mean_over_ranks) mean_kl = sync->mean_over_ranks(mean_kl);
+    if (config.target_kl > 0 && mean_kl > config.target_kl) break;
   }
   const double n = std::max(stats.minibatches, 1);
   stats.policy_loss /= n;

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+
 #include "common/rng.h"
 #include "trainer/config.h"
 #include "trainer/policy.h"
@@ -74,10 +76,19 @@ struct UpdateStats {
   int minibatches = 0;
 };
 
+// How an update agrees with the other ranks (null members: one process).
+struct UpdateSync {
+  // Replaces every parameter's gradient with its mean over ranks (one flat allreduce).
+  std::function<void()> average_gradients;
+  // The mean of a value over ranks (e.g. the epoch's approx_kl, so all ranks stop together).
+  std::function<double(double)> mean_over_ranks;
+};
+
 // One PPO update on a rollout. `progress` in [0, 1] anneals the replay importance exponent.
 // The minibatch order comes from rng (so runs are reproducible).
 UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const RolloutBatch& batch,
-                      const TrainerConfig& config, double progress, CounterRng* rng);
+                      const TrainerConfig& config, double progress, CounterRng* rng,
+                      const UpdateSync* sync = nullptr);
 
 }  // namespace lpt
 

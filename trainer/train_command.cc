@@ -61,7 +61,7 @@ StatusOr<RunConfig> ConfigFromArguments(const cxxopts::ParseResult& args) {
   return builder.Resolve();
 }
 
-int RunTrainCommand(int argc, char** argv) {
+int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world) {
   cxxopts::Options options("lptrain train", "Train agents with PPO on the arena, the curriculum in the loop.");
   options.add_options()
       ("config", "YAML config file (keys as in `lptrain config`)", cxxopts::value<std::string>())
@@ -75,51 +75,69 @@ int RunTrainCommand(int argc, char** argv) {
     std::fputs(options.help().c_str(), stdout);
     return kExitOk;
   }
+  // Every rank parses the same arguments, so every rank reaches the same verdict on them.
   StatusOr<RunConfig> config = ConfigFromArguments(args);
   if (!config.ok()) {
-    std::fprintf(stderr, "lptrain train: %s\n", config.status().message().c_str());
+    if (world.rank == 0) std::fprintf(stderr, "lptrain train: %s\n", config.status().message().c_str());
     return kExitUsage;
   }
+  distributed::Control control(world);
+  const bool root = world.rank == 0;
+  const std::string prefix = world.size > 1 ? "[rank " + std::to_string(world.rank) + "] " : "";
+  // After this point a failure on one rank ends the whole job (no rank left waiting).
+  const auto fail = [&](int code, const std::string& message) {
+    if (world.size > 1) distributed::AbortWorld(code, prefix + "lptrain train: " + message);
+    std::fprintf(stderr, "lptrain train: %s\n", message.c_str());
+    return code;
+  };
   std::string run_dir = args.count("run-dir") ? args["run-dir"].as<std::string>()
                                               : "runs/" + (config->run.empty() ? DefaultRunName() : config->run);
-  if (Exists(run_dir + "/metrics.jsonl")) {
-    std::fprintf(stderr,
-                 "lptrain train: %s already holds a run (metrics.jsonl); choose another --run-dir "
-                 "(nothing was changed)\n",
-                 run_dir.c_str());
-    return kExitUsage;
-  }
-  Status st = MakeDirs(run_dir);
-  if (!st.ok()) {
-    std::fprintf(stderr, "lptrain train: run directory: %s\n", st.message().c_str());
-    return kExitRuntimeError;
-  }
-  {
-    std::ofstream yaml(run_dir + "/config.yaml");
-    yaml << ToYaml(*config);
-    if (!yaml) {
-      std::fprintf(stderr, "lptrain train: %s/config.yaml: cannot write\n", run_dir.c_str());
-      return kExitRuntimeError;
+  // Rank 0 owns the run directory; the others learn its verdict.
+  std::vector<uint8_t> verdict = {0};
+  if (root) {
+    if (Exists(run_dir + "/metrics.jsonl")) {
+      std::fprintf(stderr,
+                   "lptrain train: %s already holds a run (metrics.jsonl); choose another --run-dir "
+                   "(nothing was changed)\n",
+                   run_dir.c_str());
+      verdict[0] = kExitUsage;
+    } else {
+      Status st = MakeDirs(run_dir);
+      std::ofstream yaml;
+      if (st.ok()) {
+        yaml.open(run_dir + "/config.yaml");
+        yaml << ToYaml(*config);
+        if (!yaml) st = Status::IoError(run_dir + "/config.yaml: cannot write");
+      }
+      if (!st.ok()) {
+        std::fprintf(stderr, "lptrain train: run directory: %s\n", st.message().c_str());
+        verdict[0] = kExitRuntimeError;
+      }
     }
   }
+  if (!control.BroadcastBytes(&verdict).ok()) return fail(kExitRuntimeError, "could not agree on the run directory");
+  if (verdict[0] != 0) return verdict[0];
+
   InstallStopHandlers();
   TrainOptions opts;
   opts.run_dir = run_dir;
+  opts.control = &control;
   StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(*config, opts);
   if (!trainer.ok()) {
-    std::fprintf(stderr, "lptrain train: %s\n", trainer.status().message().c_str());
-    return trainer.status().code() == StatusCode::kInvalidArgument ||
-                   trainer.status().code() == StatusCode::kFailedPrecondition
-               ? kExitUsage
-               : kExitRuntimeError;
+    const bool usage = trainer.status().code() == StatusCode::kInvalidArgument ||
+                       trainer.status().code() == StatusCode::kFailedPrecondition;
+    return fail(usage ? kExitUsage : kExitRuntimeError, trainer.status().message());
   }
-  std::printf("lptrain train: run directory %s\n  %s\n", run_dir.c_str(), (*trainer)->Describe().c_str());
-  std::fflush(stdout);
+  if (root) {
+    std::printf("lptrain train: run directory %s\n  %s\n", run_dir.c_str(), (*trainer)->Describe().c_str());
+    std::fflush(stdout);
+  }
   StatusOr<TrainResult> result = (*trainer)->Run();
-  if (!result.ok()) {
-    std::fprintf(stderr, "lptrain train: %s\n", result.status().message().c_str());
-    return kExitRuntimeError;
+  if (!result.ok()) return fail(kExitRuntimeError, result.status().message());
+  if (world.size > 1) {
+    std::printf("%sparameter checksum %.17g\n", prefix.c_str(), (*trainer)->ParameterChecksum());
   }
+  if (!root) return kExitOk;
   if (result->stop_signal != 0) {
     std::printf("lptrain train: stopped by signal %d after %lld iterations (%lld agent-steps); metrics in %s\n",
                 result->stop_signal, static_cast<long long>(result->iterations),

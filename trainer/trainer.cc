@@ -11,6 +11,7 @@
 
 #include "common/rng.h"
 #include "common/strings.h"
+#include "distributed/comm.h"
 #include "envsim/arena.h"
 #include "trainer/curriculum_driver.h"
 #include "trainer/policy.h"
@@ -86,9 +87,52 @@ struct EpisodeTally {
 
 }  // namespace
 
+// Gradients of all parameters through one preallocated flat buffer and one allreduce.
+class GradientAverager {
+ public:
+  GradientAverager(std::vector<torch::Tensor> params, distributed::GradientComm* comm, torch::Device buffer_device)
+      : params_(std::move(params)), comm_(comm) {
+    int64_t n = 0;
+    for (const torch::Tensor& p : params_) n += p.numel();
+    flat_ = torch::zeros({n}, torch::TensorOptions().dtype(torch::kFloat).device(buffer_device));
+  }
+  int64_t size() const { return flat_.numel(); }
+
+  void Average() {
+    torch::NoGradGuard no_grad;
+    int64_t off = 0;
+    for (const torch::Tensor& p : params_) {
+      torch::Tensor slice = flat_.narrow(0, off, p.numel());
+      if (p.grad().defined()) {
+        slice.copy_(p.grad().reshape(-1));
+      } else {
+        slice.zero_();
+      }
+      off += p.numel();
+    }
+    const Status st = comm_->AllreduceMean(flat_.data_ptr<float>(), static_cast<size_t>(flat_.numel()));
+    LPT_CHECK(st.ok()) << "gradient allreduce: " << st.message();
+    off = 0;
+    for (const torch::Tensor& p : params_) {
+      if (p.grad().defined()) p.grad().reshape(-1).copy_(flat_.narrow(0, off, p.numel()));
+      off += p.numel();
+    }
+  }
+
+ private:
+  std::vector<torch::Tensor> params_;
+  distributed::GradientComm* comm_;
+  torch::Tensor flat_;
+};
+
 struct Trainer::Impl {
   RunConfig config;
   TrainOptions options;
+  distributed::WorldInfo world;
+  std::unique_ptr<distributed::GradientComm> comm;
+  std::unique_ptr<GradientAverager> averager;
+  std::string comm_note;  // why the comm is what it is (e.g. NCCL fell back to MPI)
+  double sync_seconds = 0;
   torch::Device device{torch::kCPU};
   int torch_threads = 1;
   std::unique_ptr<ThreadPool> pool;
@@ -135,8 +179,10 @@ struct Trainer::Impl {
     });
   }
 
+  bool root() const { return world.rank == 0; }
   void Rollout();
   UpdateStats Update();
+  double Checksum() const;
   MetricsRow Metrics(const UpdateStats& u, double iteration_seconds, double rollout_seconds, double update_seconds);
   void PrintProgress(const MetricsRow& row) const;
 };
@@ -149,6 +195,7 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
   Impl& m = *impl;
   m.config = config;
   m.options = options;
+  if (options.control != nullptr) m.world = options.control->world();
   const TrainerConfig& tc = config.trainer;
   if (config.device == "cuda" && !torch::cuda::is_available()) {
     return Status::FailedPrecondition("trainer.device: cuda requested but LibTorch sees no usable GPU "
@@ -162,13 +209,14 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
   m.pool = std::make_unique<ThreadPool>(std::min(ResolveThreads(tc.env_threads), config.num_envs));
 
   // --- curriculum and envs ---
-  LPT_ASSIGN_OR_RETURN(m.driver, CurriculumDriver::Create(config, config.num_envs));
+  LPT_ASSIGN_OR_RETURN(m.driver, CurriculumDriver::Create(config, config.num_envs, options.control));
   envsim::BatchOptions bo;
   bo.num_envs = config.num_envs;
   bo.seed = config.seed;
-  bo.first_env_id = 0;
+  // Env ids are global: env e of rank r is env r * num_envs + e of the job.
+  bo.first_env_id = static_cast<int64_t>(m.world.rank) * config.num_envs;
   bo.config = config.task;
-  bo.env_configs = m.driver->Start();
+  LPT_ASSIGN_OR_RETURN(bo.env_configs, m.driver->Start());
   const envsim::TaskConfig capacity = CapacityConfig(config);
   bo.max_height = capacity.MapHeight();
   bo.max_width = capacity.MapWidth();
@@ -179,7 +227,7 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
   m.num_envs = config.num_envs;
   m.agents = m.num_envs * m.batch->num_agents();
   m.steps = tc.num_steps;
-  const double per_iteration = static_cast<double>(m.steps * m.agents);
+  const double per_iteration = static_cast<double>(m.steps * m.agents) * m.world.size;
   m.num_iterations = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(tc.total_timesteps / per_iteration)));
 
   const auto host = [&](torch::ScalarType type) {
@@ -219,10 +267,30 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
   }
   m.state = m.policy->InitialState(b, m.device);
   m.next_start = torch::ones({b}, dev(torch::kFloat));
-  m.action_rng = CounterRng(config.seed, kActionStream);
-  m.update_rng = CounterRng(config.seed, kUpdateStream);
+  m.action_rng = CounterRng(config.seed, kActionStream, static_cast<uint64_t>(m.world.rank));
+  m.update_rng = CounterRng(config.seed, kUpdateStream, static_cast<uint64_t>(m.world.rank));
 
-  if (!options.run_dir.empty()) {
+  // --- gradient sync: NCCL for CUDA tensors when it works, else MPI, else nothing ---
+  if (m.world.size > 1) {
+    if (m.device.is_cuda()) {
+      auto nccl = distributed::MakeNcclComm(m.world);
+      if (nccl.ok()) {
+        m.comm = std::move(nccl).value();
+      } else {
+        m.comm_note = "NCCL unavailable (" + nccl.status().message() + "); gradients go over MPI";
+      }
+    }
+    if (m.comm == nullptr) {
+      LPT_ASSIGN_OR_RETURN(m.comm, distributed::MakeMpiComm(m.world));
+    }
+    const bool on_device = m.comm->name() == "nccl";
+    m.averager = std::make_unique<GradientAverager>(m.policy->parameters(), m.comm.get(),
+                                                    on_device ? m.device : torch::Device(torch::kCPU));
+  } else {
+    m.comm = distributed::MakeSelfComm();
+  }
+
+  if (!options.run_dir.empty() && m.root()) {
     LPT_RETURN_IF_ERROR(m.metrics.Open(options.run_dir + "/metrics.jsonl"));
   }
   return std::unique_ptr<Trainer>(new Trainer(std::move(impl)));
@@ -232,15 +300,32 @@ std::string Trainer::Describe() const {
   const Impl& m = *impl_;
   char buf[512];
   std::snprintf(buf, sizeof(buf),
-                "device %s, %d torch thread(s), %d env thread(s); %lld envs x %d agents, %lld steps "
-                "per rollout = %s samples per iteration; %lld iterations; curriculum %s (%d tasks)",
-                m.device.is_cuda() ? "cuda" : "cpu", m.torch_threads, m.pool->size(),
+                "%d rank(s) (gradients: %s), device %s, %d torch thread(s), %d env thread(s); per rank %lld envs "
+                "x %d agents, %lld steps per rollout = %s samples per iteration; %lld iterations; curriculum %s (%d tasks)",
+                m.world.size, m.comm->name().c_str(), m.device.is_cuda() ? "cuda" : "cpu", m.torch_threads,
+                m.pool->size(),
                 static_cast<long long>(m.num_envs), m.batch->num_agents(), static_cast<long long>(m.steps),
                 WithThousands(m.steps * m.agents).c_str(), static_cast<long long>(m.num_iterations),
                 m.config.curriculum.use_lp ? "learning progress" : "discrete random",
                 m.config.curriculum.num_active_tasks);
-  return buf;
+  std::string out = buf;
+  if (!m.comm_note.empty()) out += "\n  " + m.comm_note;
+  return out;
 }
+
+double Trainer::Impl::Checksum() const {
+  torch::NoGradGuard no_grad;
+  double sum = 0;
+  for (const torch::Tensor& p : policy->parameters()) {
+    const torch::Tensor flat = p.detach().reshape(-1).to(torch::kCPU).to(torch::kDouble);
+    // Position-dependent weights: swapped or shifted values change the sum.
+    const torch::Tensor w = (torch::arange(flat.numel(), torch::kDouble) * 0.6180339887498949).frac() + 1.0;
+    sum += (flat * w).sum().item<double>();
+  }
+  return sum;
+}
+
+double Trainer::ParameterChecksum() const { return impl_->Checksum(); }
 
 void Trainer::Impl::Rollout() {
   torch::NoGradGuard no_grad;
@@ -296,7 +381,10 @@ void Trainer::Impl::Rollout() {
     const Clock::time_point t2 = Clock::now();
     const uint8_t* ended = episode_end.data_ptr<uint8_t>();
     for (int64_t e = 0; e < num_envs; ++e) {
-      if (ended[e]) tally.Add(batch->LastEpisode(static_cast<int>(e)));
+      // Episodes cut short by desync would bias returns low: they are counted apart.
+      if (ended[e] && !batch->LastEpisode(static_cast<int>(e)).desync_shortened) {
+        tally.Add(batch->LastEpisode(static_cast<int>(e)));
+      }
     }
     driver->OnStep(batch.get(), Span<const uint8_t>(ended, static_cast<size_t>(num_envs)));
     curriculum_seconds += Since(t2);
@@ -314,78 +402,114 @@ UpdateStats Trainer::Impl::Update() {
       static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     }
   }
-  return PpoUpdate(policy, *optimizer, rollout, config.trainer, progress, &update_rng);
+  if (averager == nullptr) return PpoUpdate(policy, *optimizer, rollout, config.trainer, progress, &update_rng);
+  UpdateSync sync;
+  sync.average_gradients = [this] {
+    const Clock::time_point t = Clock::now();
+    averager->Average();
+    sync_seconds += Since(t);
+  };
+  sync.mean_over_ranks = [this](double v) {
+    std::vector<double> x = {v};
+    const Status st = options.control->AllreduceSum(&x);
+    LPT_CHECK(st.ok()) << st.message();
+    return x[0] / world.size;
+  };
+  return PpoUpdate(policy, *optimizer, rollout, config.trainer, progress, &update_rng, &sync);
 }
 
 MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_seconds, double rollout_seconds,
                                   double update_seconds) {
-  MetricsRow row;
+  // Sums over ranks (episode tallies, SPS, result counts, losses) and maxima (timings).
+  const DriverCounters& dc = driver->counters();
+  std::vector<double> sums = {static_cast<double>(tally.episodes), static_cast<double>(tally.agent_episodes),
+                              tally.returns, tally.length, tally.hearts_made, tally.actions, tally.failed,
+                              tally.frozen, tally.attacks,
+                              static_cast<double>(steps * agents) / iteration_seconds,
+                              static_cast<double>(dc.results), static_cast<double>(dc.desync_skipped),
+                              static_cast<double>(dc.invalid_tasks), u.policy_loss, u.value_loss, u.entropy,
+                              u.approx_kl, u.clipfrac, u.explained_variance, u.grad_norm};
+  for (double g : tally.gained) sums.push_back(g);
+  std::vector<double> times = {iteration_seconds, rollout_seconds, env_seconds, inference_seconds,
+                               curriculum_seconds, update_seconds, sync_seconds};
+  if (options.control != nullptr && world.size > 1) {
+    LPT_CHECK(options.control->AllreduceSum(&sums).ok() && options.control->AllreduceMax(&times).ok())
+        << "metrics reduction failed";
+  }
+  const double ranks = world.size;
   const double nan = std::nan("");
-  const auto per_agent = [&](double v) { return tally.agent_episodes > 0 ? v / tally.agent_episodes : nan; };
+  const double agent_episodes = sums[1];
+  const auto per_agent = [&](double v) { return agent_episodes > 0 ? v / agent_episodes : nan; };
+  MetricsRow row;
   row.Add("charts/iteration", static_cast<double>(iteration));
-  row.Add("charts/global_step", static_cast<double>(global_step));
-  row.Add("charts/sps", static_cast<double>(steps * agents) / iteration_seconds);
+  row.Add("charts/global_step", static_cast<double>(global_step) * ranks);
+  row.Add("charts/sps", sums[9]);
   row.Add("charts/learning_rate",
           static_cast<const torch::optim::AdamOptions&>(optimizer->param_groups()[0].options()).lr());
-  row.Add("charts/episodes", static_cast<double>(tally.episodes));
-  row.Add("charts/episode_return", per_agent(tally.returns));
-  row.Add("charts/episode_length", tally.episodes > 0 ? tally.length / tally.episodes : nan);
+  row.Add("charts/episodes", sums[0]);
+  row.Add("charts/episode_return", per_agent(sums[2]));
+  row.Add("charts/episode_length", sums[0] > 0 ? sums[3] / sums[0] : nan);
   for (int i = 0; i < kNumItems; ++i) {
-    row.Add("env/" + std::string(envsim::ItemName(static_cast<envsim::Item>(i))) + ".gained", per_agent(tally.gained[i]));
+    row.Add("env/" + std::string(envsim::ItemName(static_cast<envsim::Item>(i))) + ".gained", per_agent(sums[20 + i]));
   }
-  row.Add("env/hearts_made", per_agent(tally.hearts_made));
-  row.Add("env/attacks", per_agent(tally.attacks));
-  row.Add("env/times_frozen", per_agent(tally.frozen));
-  row.Add("env/action_fail_rate", tally.actions > 0 ? tally.failed / tally.actions : nan);
-  row.Add("losses/policy_loss", u.policy_loss);
-  row.Add("losses/value_loss", u.value_loss);
-  row.Add("losses/entropy", u.entropy);
-  row.Add("losses/approx_kl", u.approx_kl);
-  row.Add("losses/clipfrac", u.clipfrac);
-  row.Add("losses/explained_variance", u.explained_variance);
-  row.Add("losses/grad_norm", u.grad_norm);
+  row.Add("env/hearts_made", per_agent(sums[4]));
+  row.Add("env/attacks", per_agent(sums[8]));
+  row.Add("env/times_frozen", per_agent(sums[7]));
+  row.Add("env/action_fail_rate", sums[5] > 0 ? sums[6] / sums[5] : nan);
+  row.Add("losses/policy_loss", sums[13] / ranks);
+  row.Add("losses/value_loss", sums[14] / ranks);
+  row.Add("losses/entropy", sums[15] / ranks);
+  row.Add("losses/approx_kl", sums[16] / ranks);
+  row.Add("losses/clipfrac", sums[17] / ranks);
+  row.Add("losses/explained_variance", sums[18] / ranks);
+  row.Add("losses/grad_norm", sums[19] / ranks);
   row.Add("losses/epochs", u.epochs);
-  const curriculum::CurriculumStats cs = driver->curriculum().Stats();
-  const DriverCounters& dc = driver->counters();
-  row.Add("curriculum/results", static_cast<double>(dc.results));
-  row.Add("curriculum/desync_skipped", static_cast<double>(dc.desync_skipped));
-  row.Add("curriculum/invalid_tasks", static_cast<double>(dc.invalid_tasks));
-  row.Add("curriculum/invalidations", static_cast<double>(cs.invalidations));
-  row.Add("curriculum/reduction_ratio", cs.reduction_ratio);
-  row.Add("curriculum/cache_hit_rate", cs.cache_hit_rate);
-  row.Add("curriculum/snapshot_version", static_cast<double>(cs.snapshot_version));
-  row.Add("curriculum/created", static_cast<double>(cs.created));
-  row.Add("curriculum/evicted", static_cast<double>(cs.evicted));
-  row.Add("curriculum/stale_results", static_cast<double>(cs.stale_results));
-  row.Add("curriculum/gini_sampling", cs.gini_sampling);
-  row.Add("curriculum/gini_raw_lp", cs.gini_raw_lp);
-  row.Add("curriculum/gini_pool_by_label", cs.gini_pool_by_label);
-  row.Add("curriculum/gini_evictions_by_label", cs.gini_evictions_by_label);
-  row.Add("curriculum/mean_raw_lp", cs.mean_raw_lp);
-  row.Add("curriculum/max_probability", cs.max_probability);
-  row.Add("curriculum/num_labels", static_cast<double>(cs.num_labels));
-  row.Add("curriculum/recompute_mean_us", cs.recompute_mean_us);
-  row.Add("curriculum/recompute_max_us", cs.recompute_max_us);
-  row.Add("curriculum/bytes", static_cast<double>(cs.bytes_pool + cs.bytes_maps + cs.bytes_labels));
-  row.Add("timing/iteration", iteration_seconds);
-  row.Add("timing/rollout", rollout_seconds);
-  row.Add("timing/env", env_seconds);
-  row.Add("timing/inference", inference_seconds);
-  row.Add("timing/curriculum", curriculum_seconds);
-  row.Add("timing/update", update_seconds);
+  row.Add("curriculum/results", sums[10]);
+  row.Add("curriculum/desync_skipped", sums[11]);
+  row.Add("curriculum/invalid_tasks", sums[12]);
+  row.Add("curriculum/snapshot_version", static_cast<double>(driver->snapshot_version()));
+  if (const curriculum::Curriculum* cur = driver->curriculum()) {
+    const curriculum::CurriculumStats cs = cur->Stats();
+    row.Add("curriculum/updates", static_cast<double>(cs.updates));
+    row.Add("curriculum/invalidations", static_cast<double>(cs.invalidations));
+    row.Add("curriculum/reduction_ratio", cs.reduction_ratio);
+    row.Add("curriculum/cache_hit_rate", cs.cache_hit_rate);
+    row.Add("curriculum/created", static_cast<double>(cs.created));
+    row.Add("curriculum/evicted", static_cast<double>(cs.evicted));
+    row.Add("curriculum/stale_results", static_cast<double>(cs.stale_results));
+    row.Add("curriculum/gini_sampling", cs.gini_sampling);
+    row.Add("curriculum/gini_raw_lp", cs.gini_raw_lp);
+    row.Add("curriculum/gini_pool_by_label", cs.gini_pool_by_label);
+    row.Add("curriculum/gini_evictions_by_label", cs.gini_evictions_by_label);
+    row.Add("curriculum/mean_raw_lp", cs.mean_raw_lp);
+    row.Add("curriculum/max_probability", cs.max_probability);
+    row.Add("curriculum/num_labels", static_cast<double>(cs.num_labels));
+    row.Add("curriculum/recompute_mean_us", cs.recompute_mean_us);
+    row.Add("curriculum/recompute_max_us", cs.recompute_max_us);
+    row.Add("curriculum/bytes", static_cast<double>(cs.bytes_pool + cs.bytes_maps + cs.bytes_labels));
+  }
+  row.Add("timing/iteration", times[0]);
+  row.Add("timing/rollout", times[1]);
+  row.Add("timing/env", times[2]);
+  row.Add("timing/inference", times[3]);
+  row.Add("timing/curriculum", times[4]);
+  row.Add("timing/update", times[5]);
+  row.Add("timing/sync", times[6]);
+  row.Add("timing/sync_fraction", times[0] > 0 ? times[6] / times[0] : 0);
   return row;
 }
 
 void Trainer::Impl::PrintProgress(const MetricsRow& row) const {
-  const double total = static_cast<double>(num_iterations * steps * agents);
-  const double frac = std::min(1.0, static_cast<double>(global_step) / total);
+  const double total = static_cast<double>(num_iterations * steps * agents) * world.size;
+  const double all_steps = static_cast<double>(global_step) * world.size;
+  const double frac = std::min(1.0, all_steps / total);
   std::string bar;
   if (isatty(STDOUT_FILENO)) {
     const int filled = static_cast<int>(frac * 20);
     bar = "[" + std::string(filled, '#') + std::string(20 - filled, '.') + "] ";
   }
   const double sps = row.Get("charts/sps");
-  const double left = sps > 0 ? (total - static_cast<double>(global_step)) / sps : 0;
+  const double left = sps > 0 ? (total - all_steps) / sps : 0;
   // Iterations in which no episode ended have no episode numbers: shown as "-".
   const auto show = [&](const char* key, const char* format) {
     const double v = row.Get(key, std::nan(""));
@@ -397,7 +521,7 @@ void Trainer::Impl::PrintProgress(const MetricsRow& row) const {
   std::printf("%siter %lld/%lld  steps %s (%.0f%%)  %s SPS  return %s  ore %s battery %s hearts %s  "
               "LP: gini %.2f evicted %.0f  eta %dm%02ds\n",
               bar.c_str(), static_cast<long long>(iteration), static_cast<long long>(num_iterations),
-              WithThousands(global_step).c_str(), 100 * frac, WithThousands(static_cast<long long>(sps)).c_str(),
+              WithThousands(static_cast<long long>(all_steps)).c_str(), 100 * frac, WithThousands(static_cast<long long>(sps)).c_str(),
               show("charts/episode_return", "%.3f").c_str(), show("env/ore_red.gained", "%.2f").c_str(),
               show("env/battery_red.gained", "%.2f").c_str(), show("env/hearts_made", "%.3f").c_str(),
               row.Get("curriculum/gini_sampling"), row.Get("curriculum/evicted"),
@@ -411,23 +535,46 @@ StatusOr<MetricsRow> Trainer::RunIteration() {
   Impl& m = *impl_;
   ++m.iteration;
   m.tally = EpisodeTally();
-  m.env_seconds = m.inference_seconds = m.curriculum_seconds = 0;
+  m.env_seconds = m.inference_seconds = m.curriculum_seconds = m.sync_seconds = 0;
+  const TrainerConfig& tc = m.config.trainer;
+  if (tc.debug_fail_iteration > 0 && m.iteration == tc.debug_fail_iteration && m.world.rank == tc.debug_fail_rank) {
+    return Status::Internal("injected failure (trainer.debug_fail_iteration) at iteration " +
+                            std::to_string(m.iteration));
+  }
   const Clock::time_point t0 = Clock::now();
   // --- rollout ---
   m.Rollout();
   const double rollout_seconds = Since(t0);
+  // --- sync: results to rank 0's curriculum, its new snapshot to every rank ---
+  const Clock::time_point ts = Clock::now();
+  LPT_RETURN_IF_ERROR(m.driver->Sync());
+  m.sync_seconds += Since(ts);
   // --- update ---
   const Clock::time_point t1 = Clock::now();
   const UpdateStats u = m.Update();
   const double update_seconds = Since(t1);
+  // --- consistency: every rank must hold the same parameters ---
+  if (m.world.size > 1 && tc.checksum_interval > 0 && m.iteration % tc.checksum_interval == 0) {
+    const double mine = m.Checksum();
+    std::vector<double> extremes = {mine, -mine};
+    LPT_RETURN_IF_ERROR(m.options.control->AllreduceMax(&extremes));
+    if (extremes[0] != -extremes[1]) {
+      char buf[160];
+      std::snprintf(buf, sizeof(buf), "parameters differ across ranks at iteration %lld (checksums from %.17g to %.17g)",
+                    static_cast<long long>(m.iteration), -extremes[1], extremes[0]);
+      return Status::Internal(buf);
+    }
+  }
   // --- metrics ---
   const MetricsRow row = m.Metrics(u, Since(t0), rollout_seconds, update_seconds);
   if (m.options.on_iteration) m.options.on_iteration(row);
-  const bool log = m.iteration % m.config.trainer.log_interval == 0 || m.iteration == m.num_iterations;
+  const bool log = m.root() && (m.iteration % tc.log_interval == 0 || m.iteration == m.num_iterations);
   if (log && !m.options.run_dir.empty()) LPT_RETURN_IF_ERROR(m.metrics.Write(row));
   if (log && m.options.print_progress) m.PrintProgress(row);
   const std::string warning = m.driver->TakeWarning();
-  if (!warning.empty() && m.options.print_progress) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  if (!warning.empty() && m.options.print_progress) {
+    std::fprintf(stderr, "[rank %d] warning: %s\n", m.world.rank, warning.c_str());
+  }
   return row;
 }
 
@@ -437,15 +584,22 @@ StatusOr<TrainResult> Trainer::Run() {
   const Clock::time_point run_start = Clock::now();
   while (!Finished()) {
     if (m.options.max_iterations >= 0 && m.iteration >= m.options.max_iterations) break;
-    if (m.options.max_seconds > 0 && Since(run_start) >= m.options.max_seconds) break;
-    if (StopSignal() != 0) {
-      result.stop_signal = StopSignal();
+    if (m.options.max_seconds > 0) {
+      std::vector<double> elapsed = {Since(run_start)};
+      if (m.options.control != nullptr) LPT_RETURN_IF_ERROR(m.options.control->AllreduceMax(&elapsed));
+      if (elapsed[0] >= m.options.max_seconds) break;
+    }
+    // Ranks agree on stopping at the iteration boundary: one rank's signal stops them all.
+    std::vector<double> stop = {static_cast<double>(StopSignal())};
+    if (m.options.control != nullptr) LPT_RETURN_IF_ERROR(m.options.control->AllreduceMax(&stop));
+    if (stop[0] != 0) {
+      result.stop_signal = static_cast<int>(stop[0]);
       break;
     }
     LPT_ASSIGN_OR_RETURN(result.last, RunIteration());
   }
   result.iterations = m.iteration;
-  result.global_step = m.global_step;
+  result.global_step = m.global_step * m.world.size;
   return result;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "distributed/world.h"
 #include "trainer/config.h"
 #include "trainer/metrics.h"
 
@@ -18,8 +19,10 @@ struct TrainOptions {
   bool print_progress = true;      // one console line per logged iteration
   int64_t max_iterations = -1;     // stop earlier than total_timesteps (benchmarks, tests)
   double max_seconds = 0;          // > 0: stop after this much wall time
-  // Called with every iteration's metrics (logged or not).
+  // Called with every iteration's metrics (logged or not; on rank 0 aggregated over ranks).
   std::function<void(const MetricsRow&)> on_iteration;
+  // The job's ranks (null: one process). Rank 0 writes metrics and prints progress.
+  distributed::Control* control = nullptr;
 };
 
 struct TrainResult {
@@ -42,8 +45,10 @@ class Trainer {
   StatusOr<MetricsRow> RunIteration();
   bool Finished() const;  // total_timesteps reached
 
-  // One-line description of the setup (device, threads, sizes), for the console.
+  // One-line description of the setup (device, threads, sizes, ranks, comm), for the console.
   std::string Describe() const;
+  // A checksum of the parameters (equal on every rank while they agree).
+  double ParameterChecksum() const;
 
  private:
   struct Impl;

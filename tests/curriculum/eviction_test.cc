@@ -115,6 +115,22 @@ TEST(Eviction, NoMoreThanTheCapPerRecompute) {
   EXPECT_EQ(c->Stats().evicted, 6);
 }
 
+TEST(Eviction, TiesAtTheBottomStillTurnOverWhenOthersScoreHigher) {
+  // Most tasks never succeed (score 0, tied); the rest show progress. The tied zeros fill the
+  // bottom percentile and must still be evictable.
+  CurriculumConfig cfg = EvictConfig(10);
+  cfg.max_evictions_per_recompute = 2;
+  auto c = Make(cfg);
+  const auto ids = c->ActiveTaskIds();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    c->Update(ids[i], 0.0);
+    c->Update(ids[i], i < 7 ? 0.0 : 1.0);
+  }
+  c->Recompute();
+  EXPECT_EQ(c->Stats().evicted, 2);
+  for (size_t i = 7; i < ids.size(); ++i) EXPECT_TRUE(InPool(*c, ids[i])) << "task " << i;
+}
+
 TEST(Eviction, AllTiedScoresDoNotChurnThePool) {
   CurriculumConfig cfg = EvictConfig(20);
   cfg.max_evictions_per_recompute = 20;

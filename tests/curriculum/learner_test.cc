@@ -40,6 +40,8 @@ Shares RunLearners(uint64_t seed, bool use_lp) {
   cfg.rand_task_rate = 0.05;
   // Pure learning progress: the performance term (lp_gain) would also favour solved tasks.
   cfg.lp_gain = 0;
+  // Sampling alone is under test: without eviction both runs keep the same pool.
+  cfg.max_evictions_per_recompute = 0;
   cfg.seed = seed;
   auto gen = KindGenerator();
   auto c = Curriculum::Create(cfg, gen).value();

@@ -151,3 +151,33 @@ TEST(CurriculumBatch, PerfLogLinesUseTheOriginalFormat) {
 
 }  // namespace
 }  // namespace lpt::curriculum
+
+namespace lpt::curriculum {
+namespace {
+
+TEST(SnapshotWire, PackUnpackRoundTripSamplesIdentically) {
+  CurriculumConfig cfg = testing::QuietConfig(50);
+  cfg.ema_timescale = 0.5;
+  cfg.min_samples_for_lp = 1;
+  auto c = testing::Make(cfg);
+  const auto ids = c->ActiveTaskIds();
+  for (int i = 0; i < 50; ++i) c->Update(ids[i], (i % 3) / 2.0);
+  for (int i = 0; i < 50; i += 2) c->Update(ids[i], 1.0);
+  c->Recompute();
+  const Snapshot& original = *c->snapshot();
+  const std::vector<uint8_t> wire = PackSnapshot(original);
+  EXPECT_EQ(wire.size(), 20u + 50u * 20u);
+  auto copy = UnpackSnapshot(wire).value();
+  EXPECT_EQ(copy->version, original.version);
+  EXPECT_EQ(*copy->task_ids, *original.task_ids);
+  EXPECT_EQ(*copy->label_ids, *original.label_ids);
+  EXPECT_EQ(copy->probabilities, original.probabilities);
+  CounterRng a(9), b(9);
+  for (int i = 0; i < 10000; ++i) ASSERT_EQ(original.SampleIndex(&a), copy->SampleIndex(&b));
+  std::vector<uint8_t> cut(wire.begin(), wire.end() - 1);
+  EXPECT_EQ(UnpackSnapshot(cut).status().code(), StatusCode::kCorruption);
+  EXPECT_FALSE(UnpackSnapshot({1, 2, 3}).ok());
+}
+
+}  // namespace
+}  // namespace lpt::curriculum

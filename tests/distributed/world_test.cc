@@ -27,7 +27,7 @@ TEST(World, RanksAndSizesAreConsistent) {
 }
 
 TEST(GradientComm, AllreduceMeanOfRankDependentBuffersOfAwkwardSizes) {
-  std::unique_ptr<GradientComm> comm = g_world.mpi ? MakeMpiComm(g_world).value() : MakeSelfComm();
+  std::unique_ptr<GradientComm> comm = g_world.mpi ? std::move(MakeMpiComm(g_world)).value() : MakeSelfComm();
   for (size_t count : {size_t{1}, size_t{7}, size_t{1023}, size_t{100003}}) {
     std::vector<float> data(count);
     for (size_t i = 0; i < count; ++i) data[i] = static_cast<float>(g_world.rank * 1000 + (i % 97) * 0.5);

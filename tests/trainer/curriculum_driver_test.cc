@@ -24,7 +24,7 @@ TEST(CurriculumDriver, EpisodeEndsReportResultsAndEnvsPlayTheirPendingTask) {
   envsim::BatchOptions bo;
   bo.num_envs = 3;
   bo.config = config.task;
-  bo.env_configs = driver->Start();
+  bo.env_configs = driver->Start().value();
   auto batch = envsim::ArenaBatch::Create(bo).value();
   ASSERT_TRUE(driver->ArmPending(batch.get()).ok());
   auto gen = MakeTaskGenerator(config).value();
@@ -42,7 +42,7 @@ TEST(CurriculumDriver, EpisodeEndsReportResultsAndEnvsPlayTheirPendingTask) {
   std::vector<float> globals(total * envsim::kNumGlobals), rewards(total);
   std::vector<int32_t> noop(total, 0);
   const envsim::StepBuffers out{obs, globals, rewards, term, trunc, end, {}, {}};
-  const uint64_t before = driver->curriculum().Stats().updates;
+  const uint64_t before = driver->curriculum()->Stats().updates;
   for (int t = 0; t < 25; ++t) {
     batch->Step({0, 3}, noop, out);
     driver->OnStep(batch.get(), end);
@@ -53,7 +53,7 @@ TEST(CurriculumDriver, EpisodeEndsReportResultsAndEnvsPlayTheirPendingTask) {
   }
   EXPECT_EQ(driver->counters().episodes, 3 * 2);
   EXPECT_EQ(driver->counters().results, 3 * 2);
-  EXPECT_EQ(driver->curriculum().Stats().updates - before, 3 * 2);
+  EXPECT_EQ(driver->curriculum()->Stats().updates - before, 3 * 2);
 }
 
 TEST(CurriculumDriver, DesyncShortenedEpisodesAreNotReported) {
@@ -62,7 +62,7 @@ TEST(CurriculumDriver, DesyncShortenedEpisodesAreNotReported) {
   envsim::BatchOptions bo;
   bo.num_envs = 8;
   bo.config = config.task;
-  bo.env_configs = driver->Start();
+  bo.env_configs = driver->Start().value();
   auto batch = envsim::ArenaBatch::Create(bo).value();
   ASSERT_TRUE(driver->ArmPending(batch.get()).ok());
   const size_t total = 8 * 2;
@@ -79,6 +79,45 @@ TEST(CurriculumDriver, DesyncShortenedEpisodesAreNotReported) {
   EXPECT_GT(shortened, 0);
   EXPECT_EQ(driver->counters().desync_skipped, shortened);
   EXPECT_EQ(driver->counters().results, driver->counters().episodes - shortened);
+}
+
+TEST(CurriculumDriver, EpisodesOfInvalidTaskCombinationsAreCreditedToNoTask) {
+  // Each bucket value fits the 7x7 room alone; 20 walls and 20 mines together do not.
+  ConfigBuilder b;
+  for (const std::string kv : {"env.map.num_agents=2", "env.map.num_instances=1", "env.map.instance_size=7",
+                               "env.map.border_width=1", "env.map.walls=0", "env.mine.count=1", "env.generator.count=0",
+                               "env.altar.count=0", "env.lasery.count=0", "env.armory.count=0", "env.max_steps=5",
+                               "env.desync_episodes=false", "curriculum.task_set=custom",
+                               "curriculum.buckets.map.walls=[0, 20]", "curriculum.buckets.mine.count=[1, 20]",
+                               "curriculum.num_active_tasks=16"}) {
+    ASSERT_TRUE(b.SetArgument(kv).ok()) << kv;
+  }
+  const RunConfig config = b.Resolve().value();
+  auto driver = CurriculumDriver::Create(config, 4).value();
+  envsim::BatchOptions bo;
+  bo.num_envs = 4;
+  bo.config = config.task;
+  bo.env_configs = driver->Start().value();
+  bo.max_converters = 20;
+  auto batch = envsim::ArenaBatch::Create(bo).value();
+  ASSERT_TRUE(driver->ArmPending(batch.get()).ok());
+  const size_t total = 4 * 2;
+  std::vector<uint8_t> obs(total * envsim::kObsPerAgent), term(total), trunc(total), end(4);
+  std::vector<float> globals(total * envsim::kNumGlobals), rewards(total);
+  std::vector<int32_t> noop(total, 0);
+  const envsim::StepBuffers out{obs, globals, rewards, term, trunc, end, {}, {}};
+  const int64_t before = driver->curriculum()->Stats().updates;
+  for (int t = 0; t < 200; ++t) {
+    batch->Step({0, 4}, noop, out);
+    driver->OnStep(batch.get(), end);
+  }
+  const DriverCounters& c = driver->counters();
+  EXPECT_GT(c.invalid_tasks, 0);
+  EXPECT_GT(c.uncredited, 0);
+  EXPECT_EQ(c.results + c.uncredited, c.episodes);
+  // Every result reached the curriculum (a few for tasks evicted meanwhile count as stale).
+  const curriculum::CurriculumStats s = driver->curriculum()->Stats();
+  EXPECT_EQ(s.updates - before + s.stale_results, c.results);
 }
 
 }  // namespace

@@ -134,6 +134,12 @@ TEST(TrainEndToEnd, BadKeysAndValuesExitTwoNamingThem) {
   EXPECT_NE(std::system("test -e /tmp/lptrain_never_created"), 0);
 }
 
+TEST(ConfigCommand, ListValuesWithCommasPassThroughTheCommandLine) {
+  const Outcome out = RunLptrain("config curriculum.task_set=custom curriculum.buckets.rewards.ore_red=[0,0.1,0.5]");
+  ASSERT_EQ(out.exit_code, 0) << out.output;
+  EXPECT_NE(out.output.find("curriculum.buckets.rewards.ore_red: [0, 0.1, 0.5]"), std::string::npos) << out.output;
+}
+
 TEST(ConfigCommand, ListsEveryKeyWithDefaultAndMeaning) {
   const Outcome out = RunLptrain("config");
   ASSERT_EQ(out.exit_code, 0);
