@@ -14,6 +14,8 @@ int RunConfigCommand(int argc, char** argv);
 #ifdef LPT_WITH_TORCH
 int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world);
 int RunBenchTrainCommand(int argc, char** argv);
+int RunBenchCommCommand(int argc, char** argv, const distributed::WorldInfo& world);
+int RunBenchScalingCommand(int argc, char** argv, const char* self);
 #endif
 
 }  // namespace lpt

@@ -21,6 +21,8 @@ constexpr const char* kUsage =
     "  bench env   measure the arena simulator's agent-steps per second\n"
     "  bench curriculum  the LP curriculum's results per second, by preset and pool size\n"
     "  bench train the trainer's SPS: env only, learner only, end to end, LP vs random\n"
+    "  bench comm  (under mpirun) allreduce, snapshot broadcast, gather, rank-0 ingest\n"
+    "  bench scaling  training with 1 and 2 ranks under mpirun: scaling and sync share\n"
     "\n"
     "`lptrain <command> --help` lists a command's options.\n";
 
@@ -51,8 +53,12 @@ int Dispatch(int argc, char** argv, const lpt::distributed::WorldInfo& world) {
     if (what == "curriculum") return lpt::RunBenchCurriculumCommand(argc - 2, argv + 2);
 #ifdef LPT_WITH_TORCH
     if (what == "train") return lpt::RunBenchTrainCommand(argc - 2, argv + 2);
+    if (what == "comm") return lpt::RunBenchCommCommand(argc - 2, argv + 2, world);
+#ifdef LPT_MPIEXEC
+    if (what == "scaling") return lpt::RunBenchScalingCommand(argc - 2, argv + 2, argv[0]);
 #endif
-    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: env, curriculum, train)\n",
+#endif
+    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: env, curriculum, train, comm, scaling)\n",
                  what.c_str());
     return lpt::kExitUsage;
   }

@@ -66,6 +66,7 @@ int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world) 
   options.add_options()
       ("config", "YAML config file (keys as in `lptrain config`)", cxxopts::value<std::string>())
       ("run-dir", "run directory (default runs/<run>, or runs/<date-time>)", cxxopts::value<std::string>())
+      ("max-seconds", "stop after this much wall time (0: no limit)", cxxopts::value<double>()->default_value("0"))
       ("overrides", "key=value settings, after the file", cxxopts::value<std::vector<std::string>>())
       ("h,help", "show this help");
   options.parse_positional({"overrides"});
@@ -122,6 +123,7 @@ int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world) 
   TrainOptions opts;
   opts.run_dir = run_dir;
   opts.control = &control;
+  opts.max_seconds = args["max-seconds"].as<double>();
   StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(*config, opts);
   if (!trainer.ok()) {
     const bool usage = trainer.status().code() == StatusCode::kInvalidArgument ||
