@@ -315,6 +315,9 @@ std::vector<TrainerField> BuildTrainerFields() {
                            K::kInt, 0, 1e9, [](auto& c) -> auto& { return c.debug_fail_iteration; }));
   f.push_back(MakeField<T>("debug_fail_rank", "fault injection for tests: the rank that fails", K::kInt, 0,
                            1e6, [](auto& c) -> auto& { return c.debug_fail_rank; }));
+  f.push_back(MakeField<T>("debug_perturb_iteration",
+                           "fault injection for tests: at this iteration debug_fail_rank's parameters drift (0: never)",
+                           K::kInt, 0, 1e9, [](auto& c) -> auto& { return c.debug_perturb_iteration; }));
   return f;
 }
 

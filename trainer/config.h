@@ -52,6 +52,7 @@ struct TrainerConfig {
   int checksum_interval = 10;     // iterations between cross-rank parameter checks (0: never)
   int debug_fail_iteration = 0;   // fault injection for tests: fail at this iteration ...
   int debug_fail_rank = 0;        // ... on this rank
+  int debug_perturb_iteration = 0;  // fault injection for tests: nudge a parameter on that rank
 };
 using TrainerField = Field<TrainerConfig>;
 const std::vector<TrainerField>& TrainerFields();

@@ -553,6 +553,10 @@ StatusOr<MetricsRow> Trainer::RunIteration() {
   const Clock::time_point t1 = Clock::now();
   const UpdateStats u = m.Update();
   const double update_seconds = Since(t1);
+  if (tc.debug_perturb_iteration > 0 && m.iteration == tc.debug_perturb_iteration && m.world.rank == tc.debug_fail_rank) {
+    torch::NoGradGuard no_grad;
+    m.policy->parameters()[0].add_(1e-3);
+  }
   // --- consistency: every rank must hold the same parameters ---
   if (m.world.size > 1 && tc.checksum_interval > 0 && m.iteration % tc.checksum_interval == 0) {
     const double mine = m.Checksum();

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "curriculum/curriculum.h"
 #include "distributed/comm.h"
 #include "distributed/world.h"
 
@@ -70,6 +71,36 @@ TEST(Control, BroadcastDeliversRootsBytesToEveryRank) {
   std::vector<uint8_t> empty;
   ASSERT_TRUE(control.BroadcastBytes(&empty).ok());
   EXPECT_TRUE(empty.empty());
+}
+
+TEST(Control, SnapshotBroadcastRoundTripSamplesAlikeOnEveryRank) {
+  Control control(g_world);
+  std::vector<uint8_t> wire;
+  if (control.is_root()) {
+    curriculum::GeneratorSpec spec;
+    spec.buckets = {curriculum::Bucket{"x", {0, 1, 2}}};
+    curriculum::CurriculumConfig cfg;
+    cfg.num_active_tasks = 300;
+    cfg.min_samples_for_lp = 1;
+    cfg.ema_timescale = 0.5;
+    auto cur = curriculum::Curriculum::Create(
+                   cfg, std::shared_ptr<const curriculum::TaskGenerator>(curriculum::TaskGenerator::Create({spec}).value()))
+                   .value();
+    const auto ids = cur->ActiveTaskIds();
+    for (size_t i = 0; i < ids.size(); ++i) cur->Update(ids[i], (i % 5) / 4.0);
+    cur->Recompute();
+    wire = curriculum::PackSnapshot(*cur->snapshot());
+  }
+  ASSERT_TRUE(control.BroadcastBytes(&wire).ok());
+  auto snap = curriculum::UnpackSnapshot(wire).value();
+  ASSERT_EQ(snap->size(), 300u);
+  // Every rank draws the same first samples from its copy: their sum agrees everywhere.
+  CounterRng rng(4);
+  double mine = 0;
+  for (int i = 0; i < 1000; ++i) mine += static_cast<double>((*snap->task_ids)[snap->SampleIndex(&rng)] % 1000003);
+  std::vector<double> extremes = {mine, -mine};
+  ASSERT_TRUE(control.AllreduceMax(&extremes).ok());
+  EXPECT_EQ(extremes[0], -extremes[1]);
 }
 
 TEST(Control, MaxAndSumOfDoubles) {

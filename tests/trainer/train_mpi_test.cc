@@ -137,5 +137,16 @@ TEST(TrainMpi, AFailingRankEndsTheWholeJobWithItsMessage) {
   std::system(("rm -rf " + dir).c_str());
 }
 
+TEST(TrainMpi, ParametersThatDriftApartStopTheJobWithAClearError) {
+  const std::string dir = TempDir();
+  const Outcome out = Mpirun(2, "train --run-dir " + dir + "/run " + kSmall +
+                                    " trainer.total_timesteps=100000000 trainer.debug_fail_rank=1 "
+                                    "trainer.debug_perturb_iteration=2");
+  EXPECT_NE(out.exit_code, 0);
+  EXPECT_NE(out.exit_code, 124) << "the job hung instead of ending";
+  EXPECT_NE(out.output.find("parameters differ across ranks at iteration 2"), std::string::npos) << out.output;
+  std::system(("rm -rf " + dir).c_str());
+}
+
 }  // namespace
 }  // namespace lpt
