@@ -282,6 +282,9 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
     }
     if (m.comm == nullptr) {
       LPT_ASSIGN_OR_RETURN(m.comm, distributed::MakeMpiComm(m.world));
+      if (!m.device.is_cuda() && distributed::NcclBuilt()) {
+        m.comm_note = "no usable GPU (the model is on the CPU): gradients go over MPI, not NCCL";
+      }
     }
     const bool on_device = m.comm->name() == "nccl";
     m.averager = std::make_unique<GradientAverager>(m.policy->parameters(), m.comm.get(),
