@@ -46,14 +46,16 @@ def main():
     ]
     fig, axes = plt.subplots(3, 2, figsize=(12, 10))
     for ax, (title, keys) in zip(axes.flat, panels):
+        plotted = 0
         for key in keys:
             xs, ys = series(key)
             if xs:
                 ax.plot(xs, ys, label=key.split("/", 1)[1])
-        ax.set_title(title)
+                plotted += 1
+        ax.set_title(title if plotted else title + " (no data yet)")
         ax.set_xlabel("agent-steps")
         ax.grid(alpha=0.3)
-        if len(keys) > 1:
+        if plotted > 1:
             ax.legend(fontsize=8)
     fig.suptitle(os.path.basename(os.path.abspath(run_dir)))
     fig.tight_layout()
