@@ -19,6 +19,9 @@ StatusOr<const std::vector<T>*> Get(const std::map<std::string, std::vector<T>>&
 
 }  // namespace
 
+StatusOr<const std::vector<float>*> ArrayBundle::GetF32(const std::string& name, int64_t size) const {
+  return Get(f32, name, size, "float32");
+}
 StatusOr<const std::vector<int64_t>*> ArrayBundle::GetI64(const std::string& name, int64_t size) const {
   return Get(i64, name, size, "int64");
 }

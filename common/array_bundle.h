@@ -15,10 +15,13 @@
 namespace lpt {
 
 struct ArrayBundle {
+  std::map<std::string, std::vector<float>> f32;
   std::map<std::string, std::vector<int64_t>> i64;
   std::map<std::string, std::vector<uint64_t>> u64;
   std::map<std::string, std::vector<double>> f64;
   std::map<std::string, std::vector<std::string>> str;
+  // Optional shape of a numeric array (e.g. a weight matrix); absent: one dimension.
+  std::map<std::string, std::vector<int64_t>> shapes;
 
   // The named array, checked to hold `size` elements (any size when size < 0).
   StatusOr<const std::vector<int64_t>*> GetI64(const std::string& name, int64_t size = -1) const;
@@ -30,8 +33,10 @@ struct ArrayBundle {
   StatusOr<uint64_t> ScalarU64(const std::string& name) const;
   StatusOr<double> ScalarF64(const std::string& name) const;
 
+  StatusOr<const std::vector<float>*> GetF32(const std::string& name, int64_t size = -1) const;
+
   bool operator==(const ArrayBundle& o) const {
-    return i64 == o.i64 && u64 == o.u64 && f64 == o.f64 && str == o.str;
+    return f32 == o.f32 && i64 == o.i64 && u64 == o.u64 && f64 == o.f64 && str == o.str && shapes == o.shapes;
   }
 };
 

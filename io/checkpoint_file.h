@@ -1,0 +1,43 @@
+// Checkpoint files: HDF5, one file per checkpoint (DESIGN.md §7). The root carries metadata as
+// attributes; every group ("model", "optimizer", "trainer", "curriculum", "ranks/0/env", ...)
+// holds one dataset per named array of an ArrayBundle, with explicit little-endian types
+// (float32, float64, int64, uint64) and variable-length strings for text; a numeric array's
+// shape is the dataset's shape.
+//
+// The first 512 bytes (an HDF5 user block, which HDF5 tools skip) hold lptrain's header: a
+// magic string, the file length and a checksum of the rest, verified before HDF5 reads the
+// file, so truncated or bit-flipped files are refused with a clear error.
+//
+// Writing is atomic: the data goes to "<path>.tmp", which is flushed, closed and fsync'ed,
+// then renamed over <path>, and the directory is fsync'ed. A crash at any point leaves either
+// the old file or the new one, never a half-written <path>.
+#ifndef LPTRAIN_IO_CHECKPOINT_FILE_H_
+#define LPTRAIN_IO_CHECKPOINT_FILE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "common/array_bundle.h"
+#include "common/status.h"
+
+namespace lpt::io {
+
+inline constexpr const char* kFormatName = "lptrain-checkpoint";
+inline constexpr int64_t kFormatVersion = 1;
+
+struct CheckpointData {
+  std::map<std::string, std::string> text_attrs;  // e.g. config, created_utc, lptrain_version
+  std::map<std::string, int64_t> int_attrs;       // e.g. world_size, iteration, env_steps
+  std::map<std::string, ArrayBundle> groups;      // group path (no leading '/') -> arrays
+};
+
+// Writes data (plus the format name and version attributes) atomically to path.
+Status WriteCheckpoint(const std::string& path, const CheckpointData& data);
+// Reads and validates a checkpoint: HDF5, format name, format version. Errors name the file
+// and the object ("ckpt-4.h5: /model/fc.weight: ...").
+StatusOr<CheckpointData> ReadCheckpoint(const std::string& path);
+
+}  // namespace lpt::io
+
+#endif  // LPTRAIN_IO_CHECKPOINT_FILE_H_
