@@ -19,6 +19,7 @@
 #include "common/array_bundle.h"
 #include "common/rng.h"
 #include "curriculum/curriculum.h"
+#include "trainer/bench_util.h"
 #include "trainer/commands.h"
 #include "trainer/exit_codes.h"
 
@@ -112,10 +113,6 @@ double Burst(Curriculum* c, int64_t* t, int64_t count) {
   return static_cast<double>(count) / (ThreadCpuSeconds() - start);
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // One configuration. Initial and final rates are the run's own first and last tenth, each the
 // median over 20 slices of it (CPU time), which keeps one slow moment of a shared or virtual

@@ -18,6 +18,7 @@
 #include "curriculum/curriculum.h"
 #include "distributed/comm.h"
 #include "distributed/world.h"
+#include "trainer/bench_util.h"
 #include "trainer/commands.h"
 #include "trainer/config.h"
 #include "trainer/exit_codes.h"
@@ -31,10 +32,6 @@ using Clock = std::chrono::steady_clock;
 
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
 
 // Times fn on every rank `reps` times between barriers; the slowest rank's median.
 template <typename Fn>

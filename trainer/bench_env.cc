@@ -13,6 +13,7 @@
 #include <cxxopts.hpp>
 
 #include "envsim/arena.h"
+#include "envsim/step_storage.h"
 #include "trainer/commands.h"
 #include "trainer/exit_codes.h"
 #include "trainer/random_actions.h"
@@ -33,14 +34,8 @@ struct RunResult {
 
 class EnvBench {
  public:
-  EnvBench(envsim::ArenaBatch* batch, int threads) : batch_(batch), threads_(threads) {
-    const size_t total = static_cast<size_t>(batch->num_envs()) * batch->num_agents();
-    obs_.resize(total * envsim::kObsPerAgent);
-    globals_.resize(total * envsim::kNumGlobals);
-    rewards_.resize(total);
-    terminated_.resize(total);
-    truncated_.resize(total);
-    episode_end_.resize(batch->num_envs());
+  EnvBench(envsim::ArenaBatch* batch, int threads) : batch_(batch), threads_(threads), storage_(*batch) {
+    const size_t total = storage_.total;
     frames_.resize(kActionFrames);
     CounterRng rng(12345, /*stream=*/0x62656e6368ULL);  // "bench"
     for (std::vector<int32_t>& frame : frames_) {
@@ -50,7 +45,7 @@ class EnvBench {
   }
 
   RunResult Run(double seconds, bool profiled) {
-    const envsim::StepBuffers out{obs_, globals_, rewards_, terminated_, truncated_, episode_end_, {}, {}};
+    const envsim::StepBuffers out = storage_.View();
     std::vector<RunResult> per_thread(threads_);
     std::atomic<bool> stop{false};
     const int n = batch_->num_envs();
@@ -86,9 +81,7 @@ class EnvBench {
  private:
   envsim::ArenaBatch* batch_;
   int threads_;
-  std::vector<uint8_t> obs_;
-  std::vector<float> globals_, rewards_;
-  std::vector<uint8_t> terminated_, truncated_, episode_end_;
+  envsim::StepStorage storage_;
   std::vector<std::vector<int32_t>> frames_;
 };
 

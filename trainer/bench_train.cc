@@ -16,6 +16,8 @@
 #include "common/rng.h"
 #include "common/strings.h"
 #include "envsim/arena.h"
+#include "envsim/step_storage.h"
+#include "trainer/bench_util.h"
 #include "trainer/commands.h"
 #include "trainer/config.h"
 #include "trainer/exit_codes.h"
@@ -32,44 +34,37 @@ using Clock = std::chrono::steady_clock;
 
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-int Threads(int requested) { return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 // Env stepping alone, with random actions, on the trainer's env threads.
 class EnvOnly {
  public:
-  explicit EnvOnly(const RunConfig& config) : pool_(std::min(Threads(config.trainer.env_threads), config.num_envs)) {
-    envsim::BatchOptions bo;
-    bo.num_envs = config.num_envs;
-    bo.seed = config.seed;
-    bo.config = config.task;
-    batch_ = envsim::ArenaBatch::Create(bo).value();
-    n_ = static_cast<size_t>(bo.num_envs) * batch_->num_agents();
-    obs_.resize(n_ * envsim::kObsPerAgent);
-    globals_.resize(n_ * envsim::kNumGlobals);
-    rewards_.resize(n_);
-    term_.resize(n_);
-    trunc_.resize(n_);
-    end_.resize(bo.num_envs);
-    actions_.resize(n_);
-  }
+  explicit EnvOnly(const RunConfig& config)
+      : pool_(std::min(ThreadsOrCores(config.trainer.env_threads), config.num_envs)), batch_(MakeBatch(config)),
+        storage_(*batch_), actions_(storage_.total) {}
   // Agent-steps per second over `steps` env steps.
   double Burst(int steps) {
-    const envsim::StepBuffers out{obs_, globals_, rewards_, term_, trunc_, end_, {}, {}};
+    const envsim::StepBuffers out = storage_.View();
     const int envs = batch_->num_envs();
     const Clock::time_point start = Clock::now();
     for (int i = 0; i < steps; ++i) {
       for (int32_t& a : actions_) a = static_cast<int32_t>(rng_.Below(envsim::kNumActions));
       pool_.Run([&](int part, int parts) { batch_->Step({envs * part / parts, envs * (part + 1) / parts}, actions_, out); });
     }
-    return static_cast<double>(n_) * steps / Since(start);
+    return static_cast<double>(storage_.total) * steps / Since(start);
   }
 
  private:
+  static std::unique_ptr<envsim::ArenaBatch> MakeBatch(const RunConfig& config) {
+    envsim::BatchOptions bo;
+    bo.num_envs = config.num_envs;
+    bo.seed = config.seed;
+    bo.config = config.task;
+    return envsim::ArenaBatch::Create(bo).value();
+  }
+
   ThreadPool pool_;
   std::unique_ptr<envsim::ArenaBatch> batch_;
-  size_t n_ = 0;
-  std::vector<uint8_t> obs_, term_, trunc_, end_;
-  std::vector<float> globals_, rewards_;
+  envsim::StepStorage storage_;
   std::vector<int32_t> actions_;
   CounterRng rng_{1};
 };
@@ -117,11 +112,6 @@ class LearnerOnly {
   CounterRng rng_{2};
 };
 
-double Median(const std::vector<double>& v, size_t begin, size_t end) {
-  std::vector<double> part(v.begin() + static_cast<ptrdiff_t>(begin), v.begin() + static_cast<ptrdiff_t>(end));
-  std::sort(part.begin(), part.end());
-  return part[part.size() / 2];
-}
 
 
 }  // namespace
@@ -154,7 +144,7 @@ int RunBenchTrainCommand(int argc, char** argv) {
   }
   config->trainer.total_timesteps = 1e15;  // the bench decides when to stop
 
-  torch::set_num_threads(Threads(config->trainer.torch_threads));
+  torch::set_num_threads(ThreadsOrCores(config->trainer.torch_threads));
   EnvOnly env_bench(*config);
   LearnerOnly learner_bench(*config);
   RunConfig lp_config = *config;

@@ -7,6 +7,7 @@
 
 #include "envsim/arena.h"
 #include "envsim/render.h"
+#include "envsim/step_storage.h"
 #include "trainer/commands.h"
 #include "trainer/exit_codes.h"
 #include "trainer/random_actions.h"
@@ -53,18 +54,15 @@ int RunRenderCommand(int argc, char** argv) {
   }
   envsim::ArenaBatch& batch = **created;
 
-  const size_t agents = batch.num_agents();
-  std::vector<uint8_t> obs(agents * envsim::kObsPerAgent);
-  std::vector<float> globals(agents * envsim::kNumGlobals), rewards(agents);
-  std::vector<uint8_t> terminated(agents), truncated(agents), episode_end(1);
-  const envsim::StepBuffers out{obs, globals, rewards, terminated, truncated, episode_end, {}, {}};
-  std::vector<int32_t> actions(agents);
+  envsim::StepStorage storage(batch);
+  const envsim::StepBuffers out = storage.View();
+  std::vector<int32_t> actions(storage.total);
   CounterRng rng(opts.seed, /*stream=*/0x72656e646572ULL);  // "render"
   int episodes_ended = 0;
   for (int t = 0; t < steps; ++t) {
     FillRandomActions(&rng, &actions);
     batch.Step({0, 1}, actions, out);
-    episodes_ended += episode_end[0];
+    episodes_ended += storage.episode_end[0];
   }
 
   std::printf("arena '%s', seed %llu: episode %lld, step %d of %d (%d random steps taken)\n\n",

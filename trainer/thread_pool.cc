@@ -1,6 +1,13 @@
 #include "trainer/thread_pool.h"
 
+#include <algorithm>
+
 namespace lpt {
+
+int ThreadsOrCores(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back(&ThreadPool::Work, this, i);

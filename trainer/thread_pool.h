@@ -11,6 +11,9 @@
 
 namespace lpt {
 
+// `requested` threads, or one per core when it is 0 or less.
+int ThreadsOrCores(int requested);
+
 class ThreadPool {
  public:
   explicit ThreadPool(int threads);

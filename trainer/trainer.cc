@@ -35,11 +35,6 @@ constexpr uint64_t kUpdateStream = 0x757064617465ULL;  // "update"
 
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-int ResolveThreads(int requested) {
-  if (requested > 0) return requested;
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
 // The largest map and converter count any task of the config can ask for: every bucket at its
 // largest value at once (sizes grow with each of these values).
 envsim::TaskConfig CapacityConfig(const RunConfig& config) {
@@ -204,9 +199,9 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
   if (config.device == "cuda" || (config.device == "auto" && torch::cuda::is_available())) {
     m.device = torch::Device(torch::kCUDA);
   }
-  m.torch_threads = ResolveThreads(tc.torch_threads);
+  m.torch_threads = ThreadsOrCores(tc.torch_threads);
   torch::set_num_threads(m.torch_threads);
-  m.pool = std::make_unique<ThreadPool>(std::min(ResolveThreads(tc.env_threads), config.num_envs));
+  m.pool = std::make_unique<ThreadPool>(std::min(ThreadsOrCores(tc.env_threads), config.num_envs));
 
   // --- curriculum and envs ---
   LPT_ASSIGN_OR_RETURN(m.driver, CurriculumDriver::Create(config, config.num_envs, options.control));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "envsim/arena.h"
+#include "envsim/step_storage.h"
 
 namespace lpt::envsim::testing {
 
@@ -28,32 +29,7 @@ inline TaskConfig SmallConfig(int num_agents) {
 }
 
 // Buffers for a whole batch.
-struct Buffers {
-  explicit Buffers(const ArenaBatch& b)
-      : total(static_cast<size_t>(b.num_envs()) * b.num_agents()),
-        obs(total * kObsPerAgent),
-        globals(total * kNumGlobals),
-        rewards(total),
-        terminated(total),
-        truncated(total),
-        episode_end(b.num_envs()),
-        final_obs(total * kObsPerAgent),
-        final_globals(total * kNumGlobals) {}
-  StepBuffers View(bool with_final = false) {
-    StepBuffers out{obs, globals, rewards, terminated, truncated, episode_end, {}, {}};
-    if (with_final) {
-      out.final_obs = final_obs;
-      out.final_globals = final_globals;
-    }
-    return out;
-  }
-  size_t total;
-  std::vector<uint8_t> obs;
-  std::vector<float> globals, rewards;
-  std::vector<uint8_t> terminated, truncated, episode_end;
-  std::vector<uint8_t> final_obs;
-  std::vector<float> final_globals;
-};
+using Buffers = StepStorage;
 
 inline int CountAgents(const std::vector<std::string>& map) {
   int n = 0;

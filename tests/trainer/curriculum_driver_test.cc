@@ -1,5 +1,7 @@
 #include "trainer/curriculum_driver.h"
 
+#include "envsim/step_storage.h"
+
 #include <gtest/gtest.h>
 
 namespace lpt {
@@ -37,11 +39,10 @@ TEST(CurriculumDriver, EpisodeEndsReportResultsAndEnvsPlayTheirPendingTask) {
   for (int e = 0; e < 3; ++e) {
     EXPECT_FLOAT_EQ(batch->config(e).reward_weight[0], weight_of(driver->current_task(e)));
   }
-  const size_t total = 3 * 2;
-  std::vector<uint8_t> obs(total * envsim::kObsPerAgent), term(total), trunc(total), end(3);
-  std::vector<float> globals(total * envsim::kNumGlobals), rewards(total);
-  std::vector<int32_t> noop(total, 0);
-  const envsim::StepBuffers out{obs, globals, rewards, term, trunc, end, {}, {}};
+  envsim::StepStorage storage(*batch);
+  const envsim::StepBuffers out = storage.View();
+  const std::vector<uint8_t>& end = storage.episode_end;
+  const std::vector<int32_t> noop(storage.total, 0);
   const uint64_t before = driver->curriculum()->Stats().updates;
   for (int t = 0; t < 25; ++t) {
     batch->Step({0, 3}, noop, out);
@@ -65,11 +66,10 @@ TEST(CurriculumDriver, DesyncShortenedEpisodesAreNotReported) {
   bo.env_configs = driver->Start().value();
   auto batch = envsim::ArenaBatch::Create(bo).value();
   ASSERT_TRUE(driver->ArmPending(batch.get()).ok());
-  const size_t total = 8 * 2;
-  std::vector<uint8_t> obs(total * envsim::kObsPerAgent), term(total), trunc(total), end(8);
-  std::vector<float> globals(total * envsim::kNumGlobals), rewards(total);
-  std::vector<int32_t> noop(total, 0);
-  const envsim::StepBuffers out{obs, globals, rewards, term, trunc, end, {}, {}};
+  envsim::StepStorage storage(*batch);
+  const envsim::StepBuffers out = storage.View();
+  const std::vector<uint8_t>& end = storage.episode_end;
+  const std::vector<int32_t> noop(storage.total, 0);
   int64_t shortened = 0;
   for (int t = 0; t < 30; ++t) {
     batch->Step({0, 8}, noop, out);
@@ -101,11 +101,10 @@ TEST(CurriculumDriver, EpisodesOfInvalidTaskCombinationsAreCreditedToNoTask) {
   bo.max_converters = 20;
   auto batch = envsim::ArenaBatch::Create(bo).value();
   ASSERT_TRUE(driver->ArmPending(batch.get()).ok());
-  const size_t total = 4 * 2;
-  std::vector<uint8_t> obs(total * envsim::kObsPerAgent), term(total), trunc(total), end(4);
-  std::vector<float> globals(total * envsim::kNumGlobals), rewards(total);
-  std::vector<int32_t> noop(total, 0);
-  const envsim::StepBuffers out{obs, globals, rewards, term, trunc, end, {}, {}};
+  envsim::StepStorage storage(*batch);
+  const envsim::StepBuffers out = storage.View();
+  const std::vector<uint8_t>& end = storage.episode_end;
+  const std::vector<int32_t> noop(storage.total, 0);
   const int64_t before = driver->curriculum()->Stats().updates;
   for (int t = 0; t < 200; ++t) {
     batch->Step({0, 4}, noop, out);

@@ -8,6 +8,7 @@
 
 #include "common/rng.h"
 #include "envsim/arena.h"
+#include "envsim/step_storage.h"
 #include "trainer/config.h"
 #include "trainer/trainer.h"
 
@@ -37,11 +38,10 @@ double RandomPolicyReturn(const RunConfig& config) {
   bo.seed = 11;
   bo.config = config.task;
   auto batch = envsim::ArenaBatch::Create(bo).value();
-  const size_t n = static_cast<size_t>(bo.num_envs) * batch->num_agents();
-  std::vector<uint8_t> obs(n * envsim::kObsPerAgent), term(n), trunc(n), end(bo.num_envs);
-  std::vector<float> globals(n * envsim::kNumGlobals), rewards(n);
-  std::vector<int32_t> actions(n);
-  const envsim::StepBuffers out{obs, globals, rewards, term, trunc, end, {}, {}};
+  envsim::StepStorage storage(*batch);
+  std::vector<int32_t> actions(storage.total);
+  const envsim::StepBuffers out = storage.View();
+  const std::vector<uint8_t>& end = storage.episode_end;
   CounterRng rng(5);
   double total = 0;
   int64_t agent_episodes = 0;
