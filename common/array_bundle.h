@@ -1,4 +1,5 @@
-// ArrayBundle: a module's state as named plain arrays (int64, uint64, float64, text). Modules
+// ArrayBundle: a module's state as named plain arrays (float32, float64, int64, uint64, uint8,
+// text). Modules
 // export their state into one and import it back; io/ writes each array as one dataset, so a
 // checkpoint layout is exactly the names used here. Lookups that fail name the array and the
 // expected vs found size.
@@ -19,6 +20,7 @@ struct ArrayBundle {
   std::map<std::string, std::vector<int64_t>> i64;
   std::map<std::string, std::vector<uint64_t>> u64;
   std::map<std::string, std::vector<double>> f64;
+  std::map<std::string, std::vector<uint8_t>> u8;
   std::map<std::string, std::vector<std::string>> str;
   // Optional shape of a numeric array (e.g. a weight matrix); absent: one dimension.
   std::map<std::string, std::vector<int64_t>> shapes;
@@ -34,11 +36,19 @@ struct ArrayBundle {
   StatusOr<double> ScalarF64(const std::string& name) const;
 
   StatusOr<const std::vector<float>*> GetF32(const std::string& name, int64_t size = -1) const;
+  StatusOr<const std::vector<uint8_t>*> GetU8(const std::string& name, int64_t size = -1) const;
 
   bool operator==(const ArrayBundle& o) const {
-    return f32 == o.f32 && i64 == o.i64 && u64 == o.u64 && f64 == o.f64 && str == o.str && shapes == o.shapes;
+    return f32 == o.f32 && i64 == o.i64 && u64 == o.u64 && f64 == o.f64 && u8 == o.u8 && str == o.str && shapes == o.shapes;
   }
 };
+
+// Named bundles ("model", "ranks/1/env", ...) as one byte string and back: how state moves
+// between ranks (gathered to rank 0 for a checkpoint, scattered back on resume). The format is
+// private to one job (native byte order); files use io/.
+using BundleMap = std::map<std::string, ArrayBundle>;
+std::vector<uint8_t> PackBundles(const BundleMap& bundles);
+StatusOr<BundleMap> UnpackBundles(const std::vector<uint8_t>& bytes);
 
 }  // namespace lpt
 

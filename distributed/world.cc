@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -121,6 +122,40 @@ Status Control::GatherBytes(const std::vector<uint8_t>& mine, std::vector<std::v
     for (size_t r = 0; r < counts.size(); ++r) {
       (*at_root)[r].assign(all.begin() + displs[r], all.begin() + displs[r] + counts[r]);
     }
+  }
+  return Status::Ok();
+}
+
+Status Control::ScatterBytes(const std::vector<std::vector<uint8_t>>& parts, std::vector<uint8_t>* mine) {
+  if (is_root() && static_cast<int>(parts.size()) != world_.size) {
+    return Status::InvalidArgument("ScatterBytes: " + std::to_string(parts.size()) + " parts for " +
+                                   std::to_string(world_.size) + " ranks");
+  }
+  if (!world_.mpi) {
+    *mine = parts[0];
+    return Status::Ok();
+  }
+  // Every part's size (64-bit), then each part point to point in chunks (MPI counts are ints).
+  std::vector<uint64_t> sizes(world_.size, 0);
+  if (is_root()) {
+    for (int r = 0; r < world_.size; ++r) sizes[r] = parts[r].size();
+  }
+  LPT_MPI_RETURN_IF_ERROR(MPI_Bcast(sizes.data(), world_.size, MPI_UINT64_T, 0, MPI_COMM_WORLD));
+  constexpr uint64_t kChunk = 1u << 30;
+  if (is_root()) {
+    *mine = parts[0];
+    for (int r = 1; r < world_.size; ++r) {
+      for (uint64_t off = 0; off < sizes[r]; off += kChunk) {
+        const int n = static_cast<int>(std::min(kChunk, sizes[r] - off));
+        LPT_MPI_RETURN_IF_ERROR(MPI_Send(parts[r].data() + off, n, MPI_BYTE, r, 7, MPI_COMM_WORLD));
+      }
+    }
+    return Status::Ok();
+  }
+  mine->resize(sizes[world_.rank]);
+  for (uint64_t off = 0; off < mine->size(); off += kChunk) {
+    const int n = static_cast<int>(std::min<uint64_t>(kChunk, mine->size() - off));
+    LPT_MPI_RETURN_IF_ERROR(MPI_Recv(mine->data() + off, n, MPI_BYTE, 0, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
   }
   return Status::Ok();
 }

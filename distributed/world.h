@@ -49,6 +49,9 @@ class Control {
   // Every rank's `mine` (any length, empty allowed) delivered to rank 0 in rank order;
   // `at_root` is untouched on other ranks.
   Status GatherBytes(const std::vector<uint8_t>& mine, std::vector<std::vector<uint8_t>>* at_root);
+  // Rank 0's `parts[r]` delivered to rank r as `mine` (parts is read on rank 0 only and must
+  // hold one entry per rank there).
+  Status ScatterBytes(const std::vector<std::vector<uint8_t>>& parts, std::vector<uint8_t>* mine);
   // Rank 0's `buffer` (size first, then the payload) delivered to every rank.
   Status BroadcastBytes(std::vector<uint8_t>* buffer);
   // Element-wise sum / max over ranks, in place, on every rank.

@@ -36,6 +36,11 @@ Status Control::GatherBytes(const std::vector<uint8_t>& mine, std::vector<std::v
   *at_root = {mine};
   return Status::Ok();
 }
+Status Control::ScatterBytes(const std::vector<std::vector<uint8_t>>& parts, std::vector<uint8_t>* mine) {
+  if (parts.size() != 1) return Status::InvalidArgument("ScatterBytes: one part per rank expected");
+  *mine = parts[0];
+  return Status::Ok();
+}
 Status Control::BroadcastBytes(std::vector<uint8_t>*) { return Status::Ok(); }
 Status Control::AllreduceSum(std::vector<double>*) { return Status::Ok(); }
 Status Control::AllreduceMax(std::vector<double>*) { return Status::Ok(); }

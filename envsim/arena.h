@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "common/array_bundle.h"
 #include "common/span.h"
 #include "common/status.h"
 #include "envsim/task_config.h"
@@ -147,6 +148,17 @@ class ArenaBatch {
   // Statistics of the env's episode in progress.
   const EpisodeStats& CurrentEpisode(int env) const { return stats_[env]; }
 
+  // --- state (checkpoints) ---
+  // Everything the batch is, as named arrays: every env's config and pending config, map
+  // planes and occupants, agents, converters, step and episode counters, RNG positions and the
+  // running episodes' statistics. Stepping an imported batch continues exactly as the
+  // exported one would have. (The last finished episodes' statistics are not state: they are
+  // read in the step that ends an episode.)
+  ArrayBundle ExportState() const;
+  // Needs a batch created with the same envs, agents per env and capacities; checks every
+  // array's name and size, every value's range and every config, and names what differs.
+  Status ImportState(const ArrayBundle& state);
+
   // --- scenario set-up (tests, demos) ---
   // Replaces env's map with a hand-drawn one and restarts its episode at step 0 (full
   // length, no desync). Legend as in render.h: '#' wall, 'o' block, 'm' mine, 'g' generator,
@@ -209,6 +221,10 @@ class ArenaBatch {
   int32_t* OccupantRow(int env, int row) {
     return occupant_.data() + (static_cast<size_t>(env) * cap_h_ + row) * cap_w_;
   }
+
+  // Calls fn(name, vector&) for every state array (ExportState/ImportState).
+  template <typename Fn>
+  void ForEachStateArray(Fn&& fn);
 
   void ResetEnv(int env, int64_t episode);
   void ClearMap(int env, int height, int width);

@@ -1,9 +1,11 @@
 #include "io/checkpoint_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -192,6 +194,9 @@ struct Writer {
     for (const auto& [name, v] : b.u64) {
       LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_STD_U64LE, H5T_NATIVE_UINT64));
     }
+    for (const auto& [name, v] : b.u8) {
+      LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_STD_U8LE, H5T_NATIVE_UINT8));
+    }
     for (const auto& [name, v] : b.str) LPT_RETURN_IF_ERROR(Strings(group.get(), where, name, v));
     return Status::Ok();
   }
@@ -268,6 +273,9 @@ struct Reader {
     if (cls == H5T_FLOAT && size == 8) return read(&b.f64[name], H5T_NATIVE_DOUBLE);
     if (cls == H5T_INTEGER && size == 8 && H5Tget_sign(type.get()) == H5T_SGN_2) return read(&b.i64[name], H5T_NATIVE_INT64);
     if (cls == H5T_INTEGER && size == 8) return read(&b.u64[name], H5T_NATIVE_UINT64);
+    if (cls == H5T_INTEGER && size == 1 && H5Tget_sign(type.get()) == H5T_SGN_NONE) {
+      return read(&b.u8[name], H5T_NATIVE_UINT8);
+    }
     if (cls == H5T_STRING && H5Tis_variable_str(type.get()) > 0) {
       std::vector<char*> ptrs(n, nullptr);
       Id mem(H5Tcopy(H5T_C_S1), H5Tclose);
@@ -392,6 +400,39 @@ StatusOr<CheckpointData> ReadCheckpoint(const std::string& path) {
   data.int_attrs.erase("format_version");
   LPT_RETURN_IF_ERROR(r.Group(file.get(), ""));
   return data;
+}
+
+std::string CheckpointPath(const std::string& dir, int64_t iteration) {
+  return dir + "/ckpt-" + std::to_string(iteration) + ".h5";
+}
+
+std::vector<CheckpointEntry> ListCheckpoints(const std::string& dir) {
+  std::vector<CheckpointEntry> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    // ckpt-<digits>.h5 exactly.
+    if (name.size() <= 8 || name.rfind("ckpt-", 0) != 0 || name.substr(name.size() - 3) != ".h5") continue;
+    const std::string digits = name.substr(5, name.size() - 8);
+    if (digits.empty() || digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) continue;
+    out.push_back({std::stoll(digits), dir + "/" + name});
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(), [](const CheckpointEntry& a, const CheckpointEntry& b) {
+    return a.iteration > b.iteration;
+  });
+  return out;
+}
+
+Status PruneCheckpoints(const std::string& dir, int keep) {
+  const std::vector<CheckpointEntry> all = ListCheckpoints(dir);
+  for (size_t i = static_cast<size_t>(std::max(keep, 0)); i < all.size(); ++i) {
+    if (::unlink(all[i].path.c_str()) != 0 && errno != ENOENT) {
+      return Status::IoError(all[i].path + ": cannot delete: " + std::strerror(errno));
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace lpt::io

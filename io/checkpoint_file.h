@@ -1,7 +1,7 @@
 // Checkpoint files: HDF5, one file per checkpoint (DESIGN.md §7). The root carries metadata as
 // attributes; every group ("model", "optimizer", "trainer", "curriculum", "ranks/0/env", ...)
 // holds one dataset per named array of an ArrayBundle, with explicit little-endian types
-// (float32, float64, int64, uint64) and variable-length strings for text; a numeric array's
+// (float32, float64, int64, uint64, uint8) and variable-length strings for text; a numeric array's
 // shape is the dataset's shape.
 //
 // The first 512 bytes (an HDF5 user block, which HDF5 tools skip) hold lptrain's header: a
@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/array_bundle.h"
 #include "common/status.h"
@@ -37,6 +38,18 @@ Status WriteCheckpoint(const std::string& path, const CheckpointData& data);
 // Reads and validates a checkpoint: HDF5, format name, format version. Errors name the file
 // and the object ("ckpt-4.h5: /model/fc.weight: ...").
 StatusOr<CheckpointData> ReadCheckpoint(const std::string& path);
+
+// A run's checkpoints: DIR/ckpt-<iteration>.h5.
+std::string CheckpointPath(const std::string& dir, int64_t iteration);
+struct CheckpointEntry {
+  int64_t iteration;
+  std::string path;
+};
+// The checkpoint files in dir, newest (highest iteration) first. Other names, among them
+// stray "*.h5.tmp" files of an interrupted write, are ignored. A missing dir has none.
+std::vector<CheckpointEntry> ListCheckpoints(const std::string& dir);
+// Deletes all but the newest `keep` checkpoints of dir.
+Status PruneCheckpoints(const std::string& dir, int keep);
 
 }  // namespace lpt::io
 

@@ -163,6 +163,10 @@ const std::vector<KeySpec>& Keys() {
       k.push_back(NumericKey<TrainerConfig>("trainer." + f.name, f,
                                             [](RunConfig& c) -> TrainerConfig& { return c.trainer; }));
     }
+    for (const CheckpointField& f : CheckpointFields()) {
+      k.push_back(NumericKey<CheckpointConfig>("checkpoint." + f.name, f,
+                                               [](RunConfig& c) -> CheckpointConfig& { return c.checkpoint; }));
+    }
     k.push_back(ChoiceKey("trainer.device", "where the model runs (auto: cuda when available)",
                           {"auto", "cpu", "cuda"}, Phase::kOverride,
                           [](RunConfig& c) -> std::string& { return c.device; }));
@@ -326,6 +330,20 @@ const std::vector<TrainerField>& TrainerFields() {
   return fields;
 }
 
+const std::vector<CheckpointField>& CheckpointFields() {
+  using K = FieldKind;
+  using T = CheckpointConfig;
+  static const std::vector<CheckpointField> fields = {
+      MakeField<T>("interval", "iterations between checkpoints (0: only the final one)", K::kInt, 0, 1e9,
+                   [](auto& c) -> auto& { return c.interval; }),
+      MakeField<T>("seconds", "also checkpoint once this much wall time passed since the last one (0: off)",
+                   K::kFloat, 0, 1e9, [](auto& c) -> auto& { return c.seconds; }),
+      MakeField<T>("keep_last", "checkpoints kept in RUN_DIR/checkpoints (older ones are deleted)", K::kInt, 1,
+                   1e6, [](auto& c) -> auto& { return c.keep_last; }),
+  };
+  return fields;
+}
+
 Status ConfigBuilder::Set(const std::string& raw_key, const std::string& value) {
   const std::string key = Canonical(Trim(raw_key));
   if (key == "curriculum.algorithm") {
@@ -400,21 +418,27 @@ Status Flatten(ConfigBuilder* builder, const YAML::Node& node, const std::string
 }  // namespace
 
 Status ConfigBuilder::LoadYaml(const std::string& path) {
-  YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    return LoadYamlNode(YAML::LoadFile(path), path);
   } catch (const YAML::BadFile&) {
     return Status::NotFound(path + ": cannot open the config file");
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  if (root.IsNull()) return Status::Ok();
-  if (!root.IsMap()) return Status::InvalidArgument(path + ": the config file must be a map of keys");
+}
+
+Status ConfigBuilder::LoadYamlText(const std::string& text, const std::string& source) {
   try {
-    return Flatten(this, root, "", path);
+    return LoadYamlNode(YAML::Load(text), source);
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return Status::InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
+}
+
+Status ConfigBuilder::LoadYamlNode(const YAML::Node& root, const std::string& source) {
+  if (root.IsNull()) return Status::Ok();
+  if (!root.IsMap()) return Status::InvalidArgument(source + ": the config must be a map of keys");
+  return Flatten(this, root, "", source);
 }
 
 StatusOr<RunConfig> ConfigBuilder::Resolve() const {

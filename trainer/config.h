@@ -19,6 +19,10 @@
 #include "curriculum/task_generator.h"
 #include "envsim/task_config.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace lpt {
 
 struct TrainerConfig {
@@ -57,6 +61,16 @@ struct TrainerConfig {
 using TrainerField = Field<TrainerConfig>;
 const std::vector<TrainerField>& TrainerFields();
 
+// When checkpoints are written (RUN_DIR/checkpoints/ckpt-<iteration>.h5; DESIGN.md §7). A
+// final one is always written when a run ends or is stopped.
+struct CheckpointConfig {
+  int interval = 25;     // iterations between checkpoints (0: only the final one)
+  double seconds = 0;    // > 0: also once this much wall time passed since the last one
+  int keep_last = 3;     // checkpoints kept; older ones are deleted once a newer one is written
+};
+using CheckpointField = Field<CheckpointConfig>;
+const std::vector<CheckpointField>& CheckpointFields();
+
 // Which tasks the curriculum chooses from.
 //   arena_buckets: the original arena buckets (shaped rewards and their caps, attack cost,
 //                  converters' initial resources), plus any curriculum.buckets.* given
@@ -74,6 +88,7 @@ struct RunConfig {
   curriculum::CurriculumConfig curriculum;
   std::map<std::string, curriculum::Bucket> buckets;  // env field -> values (resolved set)
   TrainerConfig trainer;
+  CheckpointConfig checkpoint;
   std::string device = "auto";        // auto | cpu | cuda
 };
 
@@ -82,6 +97,8 @@ class ConfigBuilder {
  public:
   // Loads a YAML file: nested maps become dotted keys, sequences bucket lists.
   Status LoadYaml(const std::string& path);
+  // The same from text (e.g. a checkpoint's saved config); source names it in errors.
+  Status LoadYamlText(const std::string& text, const std::string& source);
   // "key=value" (from the command line).
   Status SetArgument(const std::string& argument);
   // Sets one key (checked now: unknown keys and bad values fail here, naming them).
@@ -93,6 +110,7 @@ class ConfigBuilder {
   bool Has(const std::string& key) const { return values_.count(key) > 0; }
 
  private:
+  Status LoadYamlNode(const YAML::Node& root, const std::string& source);
   std::map<std::string, std::string> values_;  // canonical key -> value text (later wins)
 };
 

@@ -163,4 +163,34 @@ Status CurriculumDriver::Sync() {
   return BroadcastSnapshot();
 }
 
+ArrayBundle CurriculumDriver::ExportRankState() const {
+  ArrayBundle b;
+  b.u64["sampler_rng"] = {sampler_.key(), sampler_.counter()};
+  b.u64["current_task"] = current_;
+  b.u64["pending_task"] = pending_;
+  b.f64["score_max"] = score_max_;
+  b.i64["counters"] = {counters_.episodes, counters_.results, counters_.desync_skipped, counters_.invalid_tasks,
+                       counters_.uncredited};
+  return b;
+}
+
+Status CurriculumDriver::ImportRankState(const ArrayBundle& b) {
+  const int64_t n = static_cast<int64_t>(current_.size());
+  LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* rng, b.GetU64("sampler_rng", 2));
+  LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* current, b.GetU64("current_task", n));
+  LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* pending, b.GetU64("pending_task", n));
+  LPT_ASSIGN_OR_RETURN(const std::vector<double>* score_max, b.GetF64("score_max", n));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* counters, b.GetI64("counters", 5));
+  sampler_ = CounterRng::FromState((*rng)[0], (*rng)[1]);
+  current_ = *current;
+  pending_ = *pending;
+  score_max_ = *score_max;
+  RestoreCounters(*counters);
+  return Status::Ok();
+}
+
+void CurriculumDriver::RestoreCounters(const std::vector<int64_t>& c) {
+  counters_ = DriverCounters{c.at(0), c.at(1), c.at(2), c.at(3), c.at(4)};
+}
+
 }  // namespace lpt

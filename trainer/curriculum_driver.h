@@ -57,12 +57,25 @@ class CurriculumDriver {
   // Collective; a no-op for one process.
   Status Sync();
 
+  // --- state (checkpoints) ---
+  // This rank's part: its task sampler's position, every env's current and pending task and
+  // score normaliser, and its counters. (No results are buffered at an iteration boundary:
+  // Sync has sent them.) The curriculum itself is exported by its owner, rank 0.
+  ArrayBundle ExportRankState() const;
+  // Needs the same number of envs; checks sizes and names what differs.
+  Status ImportRankState(const ArrayBundle& state);
+  // Counters carried over when envs start fresh (a resume on a different world size).
+  void RestoreCounters(const std::vector<int64_t>& counters);
+
   bool distributed() const { return distributed_; }
   // The authoritative curriculum: on rank 0 (or the only process); null on other ranks.
   curriculum::Curriculum* curriculum() { return curriculum_.get(); }
   const DriverCounters& counters() const { return counters_; }
   uint64_t current_task(int env) const { return current_[env]; }
-  uint64_t snapshot_version() const { return snapshot_->version; }
+  // The version of the snapshot tasks are drawn from.
+  uint64_t snapshot_version() const {
+    return distributed_ ? snapshot_->version : curriculum_->snapshot()->version;
+  }
   // The last problem met since the previous call ("" if none), and forgets it.
   std::string TakeWarning() { return std::exchange(last_warning_, std::string()); }
 

@@ -44,6 +44,12 @@ class MetricsWriter {
   std::string path_;
 };
 
+// For a resumed run: keeps the rows of the metrics file at path up to `iteration`
+// ("charts/iteration") and appends the later ones (logged after the checkpoint resumed from)
+// to discarded_path, so the metrics continue without a gap or a repeat and nothing is lost.
+// A missing file is fine. Returns the number of rows moved.
+StatusOr<int64_t> TruncateMetrics(const std::string& path, int64_t iteration, const std::string& discarded_path);
+
 }  // namespace lpt
 
 #endif  // LPTRAIN_TRAINER_METRICS_H_

@@ -9,25 +9,14 @@
 #include <cstdio>
 #include <thread>
 
-#include "common/rng.h"
 #include "common/strings.h"
-#include "distributed/comm.h"
-#include "envsim/arena.h"
-#include "trainer/curriculum_driver.h"
-#include "trainer/policy.h"
-#include "trainer/ppo.h"
 #include "trainer/signals.h"
-#include "trainer/thread_pool.h"
+#include "trainer/trainer_impl.h"
 
 namespace lpt {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using envsim::kNumActions;
-using envsim::kNumFeatures;
-using envsim::kNumGlobals;
-using envsim::kNumItems;
-using envsim::kObsSize;
 
 // Streams of the trainer's own random draws (the env and curriculum have theirs).
 constexpr uint64_t kActionStream = 0x616374696f6eULL;  // "action"
@@ -47,140 +36,28 @@ envsim::TaskConfig CapacityConfig(const RunConfig& config) {
   return t;
 }
 
-// Per-iteration sums over finished episodes (per agent), for metrics.
-struct EpisodeTally {
-  int64_t episodes = 0;
-  int64_t agent_episodes = 0;
-  double returns = 0;
-  double length = 0;
-  double gained[kNumItems] = {};
-  double hearts_made = 0;
-  double actions = 0;
-  double failed = 0;
-  double frozen = 0;
-  double attacks = 0;
-
-  void Add(const envsim::EpisodeStats& ep) {
-    ++episodes;
-    length += ep.length;
-    for (int a = 0; a < ep.num_agents(); ++a) {
-      ++agent_episodes;
-      returns += ep.returns[a];
-      for (int i = 0; i < kNumItems; ++i) gained[i] += ep.Gained(a, static_cast<envsim::Item>(i));
-      hearts_made += ep.HeartsMade(a);
-      frozen += ep.times_frozen[a];
-      for (int k = 0; k < kNumActions; ++k) {
-        actions += ep.action_count[static_cast<size_t>(a) * kNumActions + k];
-        failed += ep.action_failed[static_cast<size_t>(a) * kNumActions + k];
-        if (k >= static_cast<int>(envsim::Action::kAttack0)) {
-          attacks += ep.action_count[static_cast<size_t>(a) * kNumActions + k];
-        }
-      }
-    }
-  }
-};
-
 }  // namespace
 
-// Gradients of all parameters through one preallocated flat buffer and one allreduce.
-class GradientAverager {
- public:
-  GradientAverager(std::vector<torch::Tensor> params, distributed::GradientComm* comm, torch::Device buffer_device)
-      : params_(std::move(params)), comm_(comm) {
-    int64_t n = 0;
-    for (const torch::Tensor& p : params_) n += p.numel();
-    flat_ = torch::zeros({n}, torch::TensorOptions().dtype(torch::kFloat).device(buffer_device));
-  }
-  int64_t size() const { return flat_.numel(); }
+envsim::BatchOptions BatchOptionsFor(const RunConfig& config, int rank) {
+  envsim::BatchOptions bo;
+  bo.num_envs = config.num_envs;
+  bo.seed = config.seed;
+  // Env ids are global: env e of rank r is env r * num_envs + e of the job.
+  bo.first_env_id = static_cast<int64_t>(rank) * config.num_envs;
+  bo.config = config.task;
+  const envsim::TaskConfig capacity = CapacityConfig(config);
+  bo.max_height = capacity.MapHeight();
+  bo.max_width = capacity.MapWidth();
+  bo.max_converters = capacity.ConvertersPerEnv();
+  return bo;
+}
 
-  void Average() {
-    torch::NoGradGuard no_grad;
-    int64_t off = 0;
-    for (const torch::Tensor& p : params_) {
-      torch::Tensor slice = flat_.narrow(0, off, p.numel());
-      if (p.grad().defined()) {
-        slice.copy_(p.grad().reshape(-1));
-      } else {
-        slice.zero_();
-      }
-      off += p.numel();
-    }
-    const Status st = comm_->AllreduceMean(flat_.data_ptr<float>(), static_cast<size_t>(flat_.numel()));
-    LPT_CHECK(st.ok()) << "gradient allreduce: " << st.message();
-    off = 0;
-    for (const torch::Tensor& p : params_) {
-      if (p.grad().defined()) p.grad().reshape(-1).copy_(flat_.narrow(0, off, p.numel()));
-      off += p.numel();
-    }
-  }
-
- private:
-  std::vector<torch::Tensor> params_;
-  distributed::GradientComm* comm_;
-  torch::Tensor flat_;
-};
-
-struct Trainer::Impl {
-  RunConfig config;
-  TrainOptions options;
-  distributed::WorldInfo world;
-  std::unique_ptr<distributed::GradientComm> comm;
-  std::unique_ptr<GradientAverager> averager;
-  std::string comm_note;  // why the comm is what it is (e.g. NCCL fell back to MPI)
-  double sync_seconds = 0;
-  torch::Device device{torch::kCPU};
-  int torch_threads = 1;
-  std::unique_ptr<ThreadPool> pool;
-  std::unique_ptr<CurriculumDriver> driver;
-  std::unique_ptr<envsim::ArenaBatch> batch;
-  Policy policy{nullptr};
-  std::unique_ptr<torch::optim::Adam> optimizer;
-  MetricsWriter metrics;
-
-  int64_t num_envs = 0;
-  int64_t agents = 0;      // all agents of all envs on this process (B)
-  int64_t steps = 0;       // T
-  int64_t num_iterations = 0;
-
-  // Env buffers (host; pinned when the model is on a GPU), written by envsim in place.
-  torch::Tensor obs, globals, rewards, terminated, truncated, episode_end, final_obs, final_globals;
-  std::vector<int32_t> actions;
-  RolloutBatch rollout;
-  CoreState state;
-  torch::Tensor next_start;  // [B] 1 where the next step begins an episode
-  CounterRng action_rng;
-  CounterRng update_rng;
-  int64_t global_step = 0;
-  int64_t iteration = 0;
-  EpisodeTally tally;
-  double env_seconds = 0;
-  double inference_seconds = 0;
-  double curriculum_seconds = 0;
-
-  envsim::StepBuffers EnvBuffers() {
-    auto u8 = [](torch::Tensor& t) { return Span<uint8_t>(t.data_ptr<uint8_t>(), static_cast<size_t>(t.numel())); };
-    auto f32 = [](torch::Tensor& t) { return Span<float>(t.data_ptr<float>(), static_cast<size_t>(t.numel())); };
-    return {u8(obs), f32(globals), f32(rewards), u8(terminated), u8(truncated), u8(episode_end),
-            u8(final_obs), f32(final_globals)};
-  }
-
-  void StepEnvs() {
-    const envsim::StepBuffers out = EnvBuffers();
-    const Span<const int32_t> acts(actions.data(), actions.size());
-    pool->Run([&](int part, int parts) {
-      const envsim::EnvRange range{static_cast<int>(num_envs * part / parts),
-                                   static_cast<int>(num_envs * (part + 1) / parts)};
-      batch->Step(range, acts, out);
-    });
-  }
-
-  bool root() const { return world.rank == 0; }
-  void Rollout();
-  UpdateStats Update();
-  double Checksum() const;
-  MetricsRow Metrics(const UpdateStats& u, double iteration_seconds, double rollout_seconds, double update_seconds);
-  void PrintProgress(const MetricsRow& row) const;
-};
+int64_t Trainer::Impl::PlannedIterations() const {
+  const double per_iteration = static_cast<double>(steps * agents) * world.size;
+  const double left = std::max(0.0, config.trainer.total_timesteps - static_cast<double>(TotalSteps()));
+  const int64_t more = static_cast<int64_t>(std::ceil(left / per_iteration));
+  return std::max<int64_t>(1, iteration + more);
+}
 
 Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Trainer::~Trainer() = default;
@@ -205,25 +82,19 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
 
   // --- curriculum and envs ---
   LPT_ASSIGN_OR_RETURN(m.driver, CurriculumDriver::Create(config, config.num_envs, options.control));
-  envsim::BatchOptions bo;
-  bo.num_envs = config.num_envs;
-  bo.seed = config.seed;
-  // Env ids are global: env e of rank r is env r * num_envs + e of the job.
-  bo.first_env_id = static_cast<int64_t>(m.world.rank) * config.num_envs;
-  bo.config = config.task;
+  if (options.resume && m.root()) {
+    // Before the first draws: fresh envs (a resume on another world size) play its tasks.
+    LPT_RETURN_IF_ERROR(m.driver->curriculum()->ImportState(options.checkpoint->groups.at("curriculum"))
+                            .WithPrefix("/curriculum"));
+  }
+  envsim::BatchOptions bo = BatchOptionsFor(config, m.world.rank);
   LPT_ASSIGN_OR_RETURN(bo.env_configs, m.driver->Start());
-  const envsim::TaskConfig capacity = CapacityConfig(config);
-  bo.max_height = capacity.MapHeight();
-  bo.max_width = capacity.MapWidth();
-  bo.max_converters = capacity.ConvertersPerEnv();
   LPT_ASSIGN_OR_RETURN(m.batch, envsim::ArenaBatch::Create(bo));
   LPT_RETURN_IF_ERROR(m.driver->ArmPending(m.batch.get()));
 
   m.num_envs = config.num_envs;
   m.agents = m.num_envs * m.batch->num_agents();
   m.steps = tc.num_steps;
-  const double per_iteration = static_cast<double>(m.steps * m.agents) * m.world.size;
-  m.num_iterations = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(tc.total_timesteps / per_iteration)));
 
   const auto host = [&](torch::ScalarType type) {
     return torch::TensorOptions().dtype(type).pinned_memory(m.device.is_cuda());
@@ -288,6 +159,8 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
     m.comm = distributed::MakeSelfComm();
   }
 
+  if (options.resume) LPT_RETURN_IF_ERROR(m.Restore(options.checkpoint.get()));
+  m.num_iterations = m.PlannedIterations();
   if (!options.run_dir.empty() && m.root()) {
     LPT_RETURN_IF_ERROR(m.metrics.Open(options.run_dir + "/metrics.jsonl"));
   }
@@ -440,7 +313,7 @@ MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_seconds
   const auto per_agent = [&](double v) { return agent_episodes > 0 ? v / agent_episodes : nan; };
   MetricsRow row;
   row.Add("charts/iteration", static_cast<double>(iteration));
-  row.Add("charts/global_step", static_cast<double>(global_step) * ranks);
+  row.Add("charts/global_step", static_cast<double>(TotalSteps()));
   row.Add("charts/sps", sums[9]);
   row.Add("charts/learning_rate",
           static_cast<const torch::optim::AdamOptions&>(optimizer->param_groups()[0].options()).lr());
@@ -498,8 +371,9 @@ MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_seconds
 }
 
 void Trainer::Impl::PrintProgress(const MetricsRow& row) const {
-  const double total = static_cast<double>(num_iterations * steps * agents) * world.size;
-  const double all_steps = static_cast<double>(global_step) * world.size;
+  const double total =
+      static_cast<double>(TotalSteps()) + static_cast<double>((num_iterations - iteration) * steps * agents) * world.size;
+  const double all_steps = static_cast<double>(TotalSteps());
   const double frac = std::min(1.0, all_steps / total);
   std::string bar;
   if (isatty(STDOUT_FILENO)) {
@@ -583,26 +457,40 @@ StatusOr<MetricsRow> Trainer::RunIteration() {
 StatusOr<TrainResult> Trainer::Run() {
   Impl& m = *impl_;
   TrainResult result;
+  const bool checkpoints = m.options.checkpoints && !m.options.run_dir.empty();
+  const CheckpointConfig& cc = m.config.checkpoint;
   const Clock::time_point run_start = Clock::now();
+  Clock::time_point last_save = run_start;
   while (!Finished()) {
     if (m.options.max_iterations >= 0 && m.iteration >= m.options.max_iterations) break;
-    if (m.options.max_seconds > 0) {
-      std::vector<double> elapsed = {Since(run_start)};
-      if (m.options.control != nullptr) LPT_RETURN_IF_ERROR(m.options.control->AllreduceMax(&elapsed));
-      if (elapsed[0] >= m.options.max_seconds) break;
-    }
-    // Ranks agree on stopping at the iteration boundary: one rank's signal stops them all.
-    std::vector<double> stop = {static_cast<double>(StopSignal())};
-    if (m.options.control != nullptr) LPT_RETURN_IF_ERROR(m.options.control->AllreduceMax(&stop));
-    if (stop[0] != 0) {
-      result.stop_signal = static_cast<int>(stop[0]);
+    // Ranks agree at the iteration boundary: one rank's signal stops them all; rank 0's clock
+    // decides time limits.
+    std::vector<double> agree = {static_cast<double>(StopSignal()), Since(run_start), Since(last_save)};
+    if (m.options.control != nullptr) LPT_RETURN_IF_ERROR(m.options.control->AllreduceMax(&agree));
+    if (agree[0] != 0) {
+      result.stop_signal = static_cast<int>(agree[0]);
       break;
+    }
+    if (m.options.max_seconds > 0 && agree[1] >= m.options.max_seconds) break;
+    const bool by_interval = cc.interval > 0 && m.iteration > 0 && m.iteration % cc.interval == 0;
+    const bool by_time = cc.seconds > 0 && agree[2] >= cc.seconds;
+    if (checkpoints && (by_interval || by_time) && m.last_checkpoint_iteration != m.iteration) {
+      // A failed periodic checkpoint is reported, not fatal: training has lost nothing yet.
+      const StatusOr<std::string> saved = SaveCheckpoint();
+      if (!saved.ok() && m.root()) std::fprintf(stderr, "lptrain: warning: checkpoint failed: %s\n", saved.status().message().c_str());
+      last_save = Clock::now();
     }
     LPT_ASSIGN_OR_RETURN(result.last, RunIteration());
   }
+  if (checkpoints && m.last_checkpoint_iteration != m.iteration) {
+    LPT_RETURN_IF_ERROR(SaveCheckpoint().status().WithPrefix("final checkpoint"));
+  }
   result.iterations = m.iteration;
-  result.global_step = m.global_step * m.world.size;
+  result.global_step = m.TotalSteps();
+  result.checkpoint = m.last_checkpoint;
   return result;
 }
+
+int64_t Trainer::iteration() const { return impl_->iteration; }
 
 }  // namespace lpt

@@ -1,0 +1,21 @@
+// Small file-system helpers: existence, mkdir -p, whole-file read, atomic replace.
+#ifndef LPTRAIN_COMMON_FILES_H_
+#define LPTRAIN_COMMON_FILES_H_
+
+#include <string>
+
+#include "common/status.h"
+
+namespace lpt {
+
+bool PathExists(const std::string& path);
+// mkdir -p.
+Status MakeDirs(const std::string& path);
+StatusOr<std::string> ReadFileText(const std::string& path);
+// Writes content to path.tmp, fsyncs it and renames it over path: readers see the old file
+// or the new one, never a part.
+Status WriteFileAtomically(const std::string& path, const std::string& content);
+
+}  // namespace lpt
+
+#endif  // LPTRAIN_COMMON_FILES_H_
