@@ -5,11 +5,24 @@
 namespace lpt {
 namespace {
 
+// The type of the array called name in b, or "" if there is none.
+std::string TypeOf(const ArrayBundle& b, const std::string& name) {
+  if (b.f32.count(name)) return "float32";
+  if (b.f64.count(name)) return "float64";
+  if (b.i64.count(name)) return "int64";
+  if (b.u64.count(name)) return "uint64";
+  if (b.u8.count(name)) return "uint8";
+  if (b.str.count(name)) return "text";
+  return "";
+}
+
 template <typename T>
-StatusOr<const std::vector<T>*> Get(const std::map<std::string, std::vector<T>>& arrays,
+StatusOr<const std::vector<T>*> Get(const ArrayBundle& b, const std::map<std::string, std::vector<T>>& arrays,
                                     const std::string& name, int64_t size, const char* type) {
   const auto it = arrays.find(name);
   if (it == arrays.end()) {
+    const std::string found = TypeOf(b, name);
+    if (!found.empty()) return Status::Corruption(name + ": " + found + " array, expected " + type);
     return Status::NotFound(name + ": missing " + type + " array");
   }
   if (size >= 0 && static_cast<int64_t>(it->second.size()) != size) {
@@ -22,22 +35,22 @@ StatusOr<const std::vector<T>*> Get(const std::map<std::string, std::vector<T>>&
 }  // namespace
 
 StatusOr<const std::vector<float>*> ArrayBundle::GetF32(const std::string& name, int64_t size) const {
-  return Get(f32, name, size, "float32");
+  return Get(*this, f32, name, size, "float32");
 }
 StatusOr<const std::vector<uint8_t>*> ArrayBundle::GetU8(const std::string& name, int64_t size) const {
-  return Get(u8, name, size, "uint8");
+  return Get(*this, u8, name, size, "uint8");
 }
 StatusOr<const std::vector<int64_t>*> ArrayBundle::GetI64(const std::string& name, int64_t size) const {
-  return Get(i64, name, size, "int64");
+  return Get(*this, i64, name, size, "int64");
 }
 StatusOr<const std::vector<uint64_t>*> ArrayBundle::GetU64(const std::string& name, int64_t size) const {
-  return Get(u64, name, size, "uint64");
+  return Get(*this, u64, name, size, "uint64");
 }
 StatusOr<const std::vector<double>*> ArrayBundle::GetF64(const std::string& name, int64_t size) const {
-  return Get(f64, name, size, "float64");
+  return Get(*this, f64, name, size, "float64");
 }
 StatusOr<const std::vector<std::string>*> ArrayBundle::GetStr(const std::string& name, int64_t size) const {
-  return Get(str, name, size, "text");
+  return Get(*this, str, name, size, "text");
 }
 StatusOr<int64_t> ArrayBundle::ScalarI64(const std::string& name) const {
   LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* v, GetI64(name, 1));

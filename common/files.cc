@@ -1,6 +1,7 @@
 #include "common/files.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,15 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
     const std::string why = std::strerror(errno);
     ::unlink(tmp.c_str());
     return Status::IoError(path + ": " + why);
+  }
+  return Status::Ok();
+}
+
+Status RemoveTree(const std::string& path) {
+  if (!PathExists(path)) return Status::Ok();
+  const auto remove = [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); };
+  if (::nftw(path.c_str(), remove, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+    return Status::IoError(path + ": cannot remove: " + std::strerror(errno));
   }
   return Status::Ok();
 }

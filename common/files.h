@@ -16,6 +16,9 @@ StatusOr<std::string> ReadFileText(const std::string& path);
 // or the new one, never a part.
 Status WriteFileAtomically(const std::string& path, const std::string& content);
 
+// rm -rf (a missing path is fine).
+Status RemoveTree(const std::string& path);
+
 }  // namespace lpt
 
 #endif  // LPTRAIN_COMMON_FILES_H_

@@ -220,14 +220,14 @@ struct Writer {
   }
 };
 
-Status WriteFile(const std::string& tmp, const std::string& shown, const CheckpointData& data) {
+Status WriteFile(const std::string& tmp, const std::string& shown, const CheckpointData& data, int64_t version) {
   Id fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
   H5Pset_userblock(fcpl.get(), kUserBlock);
   Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
   if (!file.ok()) return Status::IoError(tmp + ": cannot create (" + std::strerror(errno) + ")");
   Writer w{shown, file.get()};
   LPT_RETURN_IF_ERROR(w.TextAttr("format", kFormatName));
-  LPT_RETURN_IF_ERROR(w.IntAttr("format_version", kFormatVersion));
+  LPT_RETURN_IF_ERROR(w.IntAttr("format_version", version));
   for (const auto& [name, value] : data.text_attrs) LPT_RETURN_IF_ERROR(w.TextAttr(name, value));
   for (const auto& [name, value] : data.int_attrs) LPT_RETURN_IF_ERROR(w.IntAttr(name, value));
   for (const auto& [path, bundle] : data.groups) LPT_RETURN_IF_ERROR(w.Group(path, bundle));
@@ -355,7 +355,7 @@ struct Reader {
 
 }  // namespace
 
-Status WriteCheckpoint(const std::string& path, const CheckpointData& data) {
+Status WriteCheckpoint(const std::string& path, const CheckpointData& data, int64_t format_version) {
   SilenceHdf5();
   for (const char* reserved : {"format", "format_version"}) {
     if (data.text_attrs.count(reserved) || data.int_attrs.count(reserved)) {
@@ -363,7 +363,7 @@ Status WriteCheckpoint(const std::string& path, const CheckpointData& data) {
     }
   }
   const std::string tmp = path + ".tmp";
-  Status st = WriteFile(tmp, path, data);  // closes the file
+  Status st = WriteFile(tmp, path, data, format_version);  // closes the file
   if (st.ok()) st = Seal(tmp);
   if (st.ok()) st = FsyncPath(tmp, O_RDONLY);
   if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {

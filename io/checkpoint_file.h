@@ -33,8 +33,9 @@ struct CheckpointData {
   std::map<std::string, ArrayBundle> groups;      // group path (no leading '/') -> arrays
 };
 
-// Writes data (plus the format name and version attributes) atomically to path.
-Status WriteCheckpoint(const std::string& path, const CheckpointData& data);
+// Writes data (plus the format name and version attributes) atomically to path. (Only tests
+// of the version check write another format_version.)
+Status WriteCheckpoint(const std::string& path, const CheckpointData& data, int64_t format_version = kFormatVersion);
 // Reads and validates a checkpoint: HDF5, format name, format version. Errors name the file
 // and the object ("ckpt-4.h5: /model/fc.weight: ...").
 StatusOr<CheckpointData> ReadCheckpoint(const std::string& path);

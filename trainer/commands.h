@@ -11,9 +11,11 @@ int RunRenderCommand(int argc, char** argv);
 int RunBenchEnvCommand(int argc, char** argv);
 int RunBenchCurriculumCommand(int argc, char** argv);
 int RunConfigCommand(int argc, char** argv);
+int RunInspectCommand(int argc, char** argv);
 #ifdef LPT_WITH_TORCH
 int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world);
 int RunBenchTrainCommand(int argc, char** argv);
+int RunBenchCheckpointCommand(int argc, char** argv);
 int RunBenchCommCommand(int argc, char** argv, const distributed::WorldInfo& world);
 int RunBenchScalingCommand(int argc, char** argv, const char* self);
 #endif

@@ -17,10 +17,12 @@ constexpr const char* kUsage =
     "commands:\n"
     "  train       train agents with PPO (lptrain train --help)\n"
     "  config      list every configuration key, or print a resolved configuration\n"
+    "  inspect     show what a checkpoint holds (metadata, config, parameters, curriculum, ranks)\n"
     "  render      print an arena map and the agents' inventories after K random steps\n"
     "  bench env   measure the arena simulator's agent-steps per second\n"
     "  bench curriculum  the LP curriculum's results per second, by preset and pool size\n"
     "  bench train the trainer's SPS: env only, learner only, end to end, LP vs random\n"
+    "  bench checkpoint  checkpoint write/read/restore times and size, share of training time\n"
     "  bench comm  (under mpirun) allreduce, snapshot broadcast, gather, rank-0 ingest\n"
     "  bench scaling  training with 1 and 2 ranks under mpirun: scaling and sync share\n"
     "\n"
@@ -38,6 +40,7 @@ int Dispatch(int argc, char** argv, const lpt::distributed::WorldInfo& world) {
   }
   if (command == "render") return lpt::RunRenderCommand(argc - 1, argv + 1);
   if (command == "config") return lpt::RunConfigCommand(argc - 1, argv + 1);
+  if (command == "inspect") return lpt::RunInspectCommand(argc - 1, argv + 1);
 #ifdef LPT_WITH_TORCH
   if (command == "train") return lpt::RunTrainCommand(argc - 1, argv + 1, world);
 #else
@@ -53,12 +56,13 @@ int Dispatch(int argc, char** argv, const lpt::distributed::WorldInfo& world) {
     if (what == "curriculum") return lpt::RunBenchCurriculumCommand(argc - 2, argv + 2);
 #ifdef LPT_WITH_TORCH
     if (what == "train") return lpt::RunBenchTrainCommand(argc - 2, argv + 2);
+    if (what == "checkpoint") return lpt::RunBenchCheckpointCommand(argc - 2, argv + 2);
     if (what == "comm") return lpt::RunBenchCommCommand(argc - 2, argv + 2, world);
 #ifdef LPT_MPIEXEC
     if (what == "scaling") return lpt::RunBenchScalingCommand(argc - 2, argv + 2, argv[0]);
 #endif
 #endif
-    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: env, curriculum, train, comm, scaling)\n",
+    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: env, curriculum, train, checkpoint, comm, scaling)\n",
                  what.c_str());
     return lpt::kExitUsage;
   }

@@ -56,6 +56,21 @@ TEST(Control, GatherOfUnevenAndEmptyBatchesArrivesInRankOrder) {
   }
 }
 
+TEST(Control, ScatterDeliversEachRankItsOwnPart) {
+  Control control(g_world);
+  // Rank 0 holds one part per rank: part r has 2 r + 1 bytes of value r (rank 1's may be empty
+  // too: sizes are free).
+  std::vector<std::vector<uint8_t>> parts;
+  if (control.is_root()) {
+    for (int r = 0; r < g_world.size; ++r) parts.emplace_back(r == 1 ? 0 : 2 * r + 1, static_cast<uint8_t>(r));
+  }
+  std::vector<uint8_t> mine = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
+  ASSERT_TRUE(control.ScatterBytes(parts, &mine).ok());
+  const size_t want = g_world.rank == 1 ? 0 : static_cast<size_t>(2 * g_world.rank + 1);
+  ASSERT_EQ(mine.size(), want);
+  for (uint8_t v : mine) EXPECT_EQ(v, static_cast<uint8_t>(g_world.rank));
+}
+
 TEST(Control, BroadcastDeliversRootsBytesToEveryRank) {
   Control control(g_world);
   std::vector<uint8_t> buf;

@@ -37,6 +37,8 @@ CheckpointData Sample() {
   cur.str["label_names"] = {"arena|rewards.ore_red=0.1", "", "ünïcode"};
   cur.i64["empty"] = {};
   d.groups["ranks/1/env"].u64["rng_key"] = {7, 8, 9};
+  d.groups["ranks/1/env"].u8["world.planes"] = {0, 1, 255, 3, 4, 5};
+  d.groups["ranks/1/env"].shapes["world.planes"] = {2, 3};
   return d;
 }
 
@@ -137,6 +139,31 @@ TEST(CheckpointFile, DamagedFilesGiveClearErrorsNamingTheFile) {
   std::system(("rm -rf " + dir).c_str());
 }
 
+TEST(CheckpointFile, OtherFormatVersionsAreRefusedNamingBoth) {
+  const std::string dir = TempDir();
+  ASSERT_TRUE(WriteCheckpoint(dir + "/v2.h5", Sample(), kFormatVersion + 1).ok());
+  const Status st = ReadCheckpoint(dir + "/v2.h5").status();
+  EXPECT_EQ(st.code(), StatusCode::kCorruption);
+  EXPECT_NE(st.message().find("v2.h5: format version 2, this lptrain reads version 1"), std::string::npos)
+      << st.message();
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST(CheckpointFile, ListingIsNewestFirstIgnoringOtherNamesAndPruningKeepsTheNewest) {
+  const std::string dir = TempDir();
+  for (int it : {5, 40, 7}) ASSERT_TRUE(WriteCheckpoint(CheckpointPath(dir, it), Sample()).ok());
+  for (const char* stray : {"/ckpt-41.h5.tmp", "/ckpt-x.h5", "/notes.txt", "/ckpt-.h5"}) WriteAll(dir + stray, "x");
+  std::vector<int64_t> seen;
+  for (const CheckpointEntry& e : ListCheckpoints(dir)) seen.push_back(e.iteration);
+  EXPECT_EQ(seen, (std::vector<int64_t>{40, 7, 5}));
+  ASSERT_TRUE(PruneCheckpoints(dir, 2).ok());
+  seen.clear();
+  for (const CheckpointEntry& e : ListCheckpoints(dir)) seen.push_back(e.iteration);
+  EXPECT_EQ(seen, (std::vector<int64_t>{40, 7}));
+  EXPECT_TRUE(ListCheckpoints(dir + "/missing").empty());
+  std::system(("rm -rf " + dir).c_str());
+}
+
 TEST(CheckpointFile, ReservedAttributesAreTheWritersOwn) {
   const std::string dir = TempDir();
   CheckpointData d = Sample();
@@ -146,7 +173,7 @@ TEST(CheckpointFile, ReservedAttributesAreTheWritersOwn) {
 }
 
 TEST(CheckpointFile, ReadsWithH5dump) {
-  if (std::system("command -v h5dump > /dev/null 2>&1") != 0) GTEST_SKIP() << "h5dump not installed";
+  ASSERT_EQ(std::system("command -v h5dump > /dev/null 2>&1"), 0) << "h5dump missing (scripts/setup.sh installs hdf5-tools)";
   const std::string dir = TempDir();
   ASSERT_TRUE(WriteCheckpoint(dir + "/c.h5", Sample()).ok());
   FILE* pipe = popen(("h5dump -H " + dir + "/c.h5 2>&1").c_str(), "r");
@@ -155,7 +182,7 @@ TEST(CheckpointFile, ReadsWithH5dump) {
   while (std::fgets(buf, sizeof(buf), pipe) != nullptr) out += buf;
   EXPECT_EQ(pclose(pipe), 0) << out;
   for (const char* name : {"GROUP \"model\"", "GROUP \"curriculum\"", "GROUP \"ranks\"", "DATASET \"fc.weight\"",
-                           "H5T_IEEE_F32LE", "ATTRIBUTE \"format\""}) {
+                           "H5T_IEEE_F32LE", "H5T_STD_U8LE", "ATTRIBUTE \"format\""}) {
     EXPECT_NE(out.find(name), std::string::npos) << name << "\n" << out;
   }
   std::system(("rm -rf " + dir).c_str());

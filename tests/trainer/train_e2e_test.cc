@@ -8,57 +8,26 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <thread>
-
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
+#include "tests/trainer/lptrain_runner.h"
 #include "trainer/config.h"
 
-#ifndef LPTRAIN_BINARY
-#error "LPTRAIN_BINARY must name the lptrain executable"
-#endif
-
-namespace lpt {
+namespace lpt::testing {
 namespace {
 
-struct Outcome {
-  int exit_code;
-  std::string output;
-};
 
-Outcome RunLptrain(const std::string& args) {
-  const std::string cmd = std::string(LPTRAIN_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof(buf), pipe) != nullptr) out += buf;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-const char* kSmall =
-    "env.num_envs=2 env.map.num_agents=4 env.map.num_instances=1 env.map.instance_size=11 "
-    "env.map.border_width=1 env.map.walls=2 env.mine.count=2 env.generator.count=1 env.altar.count=1 "
-    "env.lasery.count=0 env.armory.count=0 env.max_steps=20 trainer.num_steps=16 trainer.bptt_horizon=8 "
-    "trainer.num_minibatches=2 trainer.total_timesteps=384 trainer.torch_threads=1 "
-    "curriculum.num_active_tasks=16 seed=5";
+const std::string kSmall = std::string(kTinyRun) + " trainer.total_timesteps=384";
 
 TEST(TrainEndToEnd, FewIterationsWriteConfigAndMetricsAndExitZero) {
   char dir[] = "/tmp/lptrain_e2e_XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   const std::string run_dir = std::string(dir) + "/run";
-  const Outcome ok = RunLptrain("train --run-dir " + run_dir + " " + kSmall);
+  const Outcome ok = Lptrain("train --run-dir " + run_dir + " " + kSmall);
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_NE(ok.output.find("iter 3/3"), std::string::npos) << ok.output;
 
@@ -81,7 +50,7 @@ TEST(TrainEndToEnd, FewIterationsWriteConfigAndMetricsAndExitZero) {
   }
 
   // A second run into the same directory is refused and changes nothing.
-  const Outcome again = RunLptrain("train --run-dir " + run_dir + " " + kSmall);
+  const Outcome again = Lptrain("train --run-dir " + run_dir + " " + kSmall);
   EXPECT_EQ(again.exit_code, 2) << again.output;
   EXPECT_NE(again.output.find("already holds a run"), std::string::npos) << again.output;
   EXPECT_EQ(ReadFile(run_dir + "/metrics.jsonl"), metrics);
@@ -122,26 +91,26 @@ TEST(TrainEndToEnd, CtrlCStopsAtAnIterationBoundaryWithExitZero) {
 }
 
 TEST(TrainEndToEnd, BadKeysAndValuesExitTwoNamingThem) {
-  Outcome bad = RunLptrain("train --run-dir /tmp/lptrain_never_created env.max_step=5");
+  Outcome bad = Lptrain("train --run-dir /tmp/lptrain_never_created env.max_step=5");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("did you mean 'env.max_steps'"), std::string::npos) << bad.output;
-  bad = RunLptrain("train --run-dir /tmp/lptrain_never_created trainer.gamma=2");
+  bad = Lptrain("train --run-dir /tmp/lptrain_never_created trainer.gamma=2");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("trainer.gamma: 2 is out of range [0, 1]"), std::string::npos) << bad.output;
-  bad = RunLptrain("train --config /nonexistent.yaml");
+  bad = Lptrain("train --config /nonexistent.yaml");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("/nonexistent.yaml"), std::string::npos) << bad.output;
   EXPECT_NE(std::system("test -e /tmp/lptrain_never_created"), 0);
 }
 
 TEST(ConfigCommand, ListValuesWithCommasPassThroughTheCommandLine) {
-  const Outcome out = RunLptrain("config curriculum.task_set=custom curriculum.buckets.rewards.ore_red=[0,0.1,0.5]");
+  const Outcome out = Lptrain("config curriculum.task_set=custom curriculum.buckets.rewards.ore_red=[0,0.1,0.5]");
   ASSERT_EQ(out.exit_code, 0) << out.output;
   EXPECT_NE(out.output.find("curriculum.buckets.rewards.ore_red: [0, 0.1, 0.5]"), std::string::npos) << out.output;
 }
 
 TEST(ConfigCommand, ListsEveryKeyWithDefaultAndMeaning) {
-  const Outcome out = RunLptrain("config");
+  const Outcome out = Lptrain("config");
   ASSERT_EQ(out.exit_code, 0);
   for (const char* key : {"env.max_steps", "curriculum.perf_invalidation_batch_size", "trainer.learning_rate",
                           "curriculum.buckets.<env field>", "seed", "run"}) {
@@ -150,4 +119,4 @@ TEST(ConfigCommand, ListsEveryKeyWithDefaultAndMeaning) {
 }
 
 }  // namespace
-}  // namespace lpt
+}  // namespace lpt::testing

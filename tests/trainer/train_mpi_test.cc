@@ -1,76 +1,22 @@
 // Multi-rank training under mpirun: ranks end with bit-identical parameters, runs repeat
 // exactly, rank 0's curriculum receives every rank's results, and a failing rank ends the job.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#ifndef LPTRAIN_BINARY
-#error "LPTRAIN_BINARY must name the lptrain executable"
-#endif
 #ifndef LPT_MPIEXEC
 #error "LPT_MPIEXEC must name mpirun"
 #endif
+#include "tests/trainer/lptrain_runner.h"
 
-namespace lpt {
+namespace lpt::testing {
 namespace {
 
-struct Outcome {
-  int exit_code;
-  std::string output;
-};
-
-const char* kSmall =
-    "env.num_envs=2 env.map.num_agents=4 env.map.num_instances=1 env.map.instance_size=11 "
-    "env.map.border_width=1 env.map.walls=2 env.mine.count=2 env.generator.count=1 env.altar.count=1 "
-    "env.lasery.count=0 env.armory.count=0 env.max_steps=20 trainer.num_steps=16 trainer.bptt_horizon=8 "
-    "trainer.num_minibatches=2 trainer.torch_threads=1 trainer.env_threads=1 curriculum.num_active_tasks=16 "
-    "curriculum.perf_invalidation_batch_size=4 seed=5 trainer.checksum_interval=1";
-
-// `timeout` guards against a hang: a job that does not end by itself fails the test (124).
-Outcome Mpirun(int ranks, const std::string& args) {
-  const std::string cmd = "timeout 60 " + std::string(LPT_MPIEXEC) +
-                          " --allow-run-as-root --oversubscribe --bind-to none -np " + std::to_string(ranks) +
-                          " " + LPTRAIN_BINARY + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof(buf), pipe) != nullptr) out += buf;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string TempDir() {
-  char dir[] = "/tmp/lptrain_mpi_XXXXXX";
-  EXPECT_NE(mkdtemp(dir), nullptr);
-  return dir;
-}
-
-std::vector<std::string> Lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  return lines;
-}
-
-// The metrics line without wall-clock values (SPS, timings), which legitimately differ.
-std::string WithoutTimes(const std::string& line) {
-  std::string out;
-  std::stringstream ss(line);
-  for (std::string field; std::getline(ss, field, ',');) {
-    if (field.find("\"timing/") != std::string::npos || field.find("\"charts/sps\"") != std::string::npos ||
-        field.find("recompute_") != std::string::npos) {
-      continue;
-    }
-    out += field + ",";
-  }
-  return out;
-}
+const std::string kSmall = std::string(kTinyRun) +
+                           " trainer.env_threads=1 curriculum.perf_invalidation_batch_size=4 trainer.checksum_interval=1";
 
 double Value(const std::string& line, const std::string& key) {
   const size_t at = line.find("\"" + key + "\":");
@@ -94,7 +40,7 @@ TEST(TrainMpi, TwoAndThreeRanksEndWithBitIdenticalParameters) {
     }
     EXPECT_EQ(lines, ranks) << out.output;
     EXPECT_EQ(checksums.size(), 1u) << out.output;  // one value: identical on every rank
-    std::system(("rm -rf " + dir).c_str());
+    RemoveDir(dir);
   }
 }
 
@@ -104,11 +50,10 @@ TEST(TrainMpi, SameSeedAndWorldSizeGiveIdenticalMetrics) {
   ASSERT_EQ(Mpirun(2, "train --run-dir " + a + "/run " + kSmall + " trainer.total_timesteps=3000").exit_code, 0);
   ASSERT_EQ(Mpirun(2, "train --run-dir " + b + "/run " + kSmall + " trainer.total_timesteps=3000").exit_code, 0);
   const std::vector<std::string> la = Lines(a + "/run/metrics.jsonl");
-  const std::vector<std::string> lb = Lines(b + "/run/metrics.jsonl");
-  ASSERT_EQ(la.size(), lb.size());
   ASSERT_FALSE(la.empty());
-  for (size_t i = 0; i < la.size(); ++i) EXPECT_EQ(WithoutTimes(la[i]), WithoutTimes(lb[i])) << "line " << i;
-  std::system(("rm -rf " + a + " " + b).c_str());
+  ExpectSameMetrics(a + "/run/metrics.jsonl", b + "/run/metrics.jsonl");
+  RemoveDir(a);
+  RemoveDir(b);
 }
 
 TEST(TrainMpi, RankZeroCurriculumReceivesEveryRanksResults) {
@@ -123,7 +68,7 @@ TEST(TrainMpi, RankZeroCurriculumReceivesEveryRanksResults) {
   const double stale = Value(last, "curriculum/stale_results");
   EXPECT_GT(results, 20);
   EXPECT_EQ(updates + stale, results) << last;
-  std::system(("rm -rf " + dir).c_str());
+  RemoveDir(dir);
 }
 
 TEST(TrainMpi, AFailingRankEndsTheWholeJobWithItsMessage) {
@@ -134,7 +79,7 @@ TEST(TrainMpi, AFailingRankEndsTheWholeJobWithItsMessage) {
   EXPECT_NE(out.exit_code, 0);
   EXPECT_NE(out.exit_code, 124) << "the job hung instead of ending";
   EXPECT_NE(out.output.find("[rank 1] lptrain train: injected failure"), std::string::npos) << out.output;
-  std::system(("rm -rf " + dir).c_str());
+  RemoveDir(dir);
 }
 
 TEST(TrainMpi, ParametersThatDriftApartStopTheJobWithAClearError) {
@@ -145,8 +90,60 @@ TEST(TrainMpi, ParametersThatDriftApartStopTheJobWithAClearError) {
   EXPECT_NE(out.exit_code, 0);
   EXPECT_NE(out.exit_code, 124) << "the job hung instead of ending";
   EXPECT_NE(out.output.find("parameters differ across ranks at iteration 2"), std::string::npos) << out.output;
-  std::system(("rm -rf " + dir).c_str());
+  RemoveDir(dir);
+}
+
+// Two ranks for 8 iterations vs 3, stop, resume on two ranks, 5 more: the same state (every
+// rank's envs included) and metrics.
+TEST(TrainMpi, TwoRanksStoppedAndResumedEqualUninterrupted) {
+  const std::string dir = TempDir();
+  const std::string settings = kSmall + " trainer.total_timesteps=2048";
+  ASSERT_EQ(Mpirun(2, "train --run-dir " + dir + "/a " + settings).exit_code, 0);
+  const Outcome first = Mpirun(2, "train --run-dir " + dir + "/b --max-iterations 3 " + settings);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const Outcome rest = Mpirun(2, "train --run-dir " + dir + "/b --resume auto");
+  ASSERT_EQ(rest.exit_code, 0) << rest.output;
+  EXPECT_NE(rest.output.find("resumed from " + dir + "/b/checkpoints/ckpt-3.h5"), std::string::npos) << rest.output;
+  EXPECT_EQ(rest.output.find("DIFFERENT LAYOUT"), std::string::npos) << rest.output;
+  ExpectSameState(dir + "/a/checkpoints/ckpt-8.h5", dir + "/b/checkpoints/ckpt-8.h5");
+  ExpectSameMetrics(dir + "/a/metrics.jsonl", dir + "/b/metrics.jsonl");
+  RemoveDir(dir);
+}
+
+// A 2-rank checkpoint resumed on 1 and on 3 ranks: model, optimizer, curriculum and counters
+// carry over, envs start fresh, said loudly; the run reaches its planned agent-steps.
+TEST(TrainMpi, AnotherWorldSizeResumesWithFreshEnvsAndAWarning) {
+  const std::string dir = TempDir();
+  const std::string settings = kSmall + " trainer.total_timesteps=2048";
+  ASSERT_EQ(Mpirun(2, "train --run-dir " + dir + "/two --max-iterations 3 " + settings).exit_code, 0);
+  const std::string ckpt = dir + "/two/checkpoints/ckpt-3.h5";
+  const io::CheckpointData saved = io::ReadCheckpoint(ckpt).value();
+  for (int ranks : {1, 3}) {
+    SCOPED_TRACE(ranks);
+    const std::string run_dir = dir + "/on" + std::to_string(ranks);
+    const Outcome out = Mpirun(ranks, "train --run-dir " + run_dir + " --resume " + ckpt);
+    ASSERT_EQ(out.exit_code, 0) << out.output;
+    EXPECT_NE(out.output.find("RESUMING ON A DIFFERENT LAYOUT: the checkpoint has 2 rank(s) x 2 envs, this job " +
+                              std::to_string(ranks) + " rank(s)"),
+              std::string::npos)
+        << out.output;
+    const std::vector<std::string> rows = Lines(run_dir + "/metrics.jsonl");
+    ASSERT_FALSE(rows.empty());
+    EXPECT_NE(rows.front().find("\"charts/iteration\":4,"), std::string::npos) << rows.front();
+    // Agent-steps continue from the checkpoint's 768 (3 iterations x 2 ranks x 128).
+    EXPECT_NE(rows.front().find("\"charts/global_step\":" + std::to_string(768 + 128 * ranks) + ","),
+              std::string::npos)
+        << rows.front();
+    EXPECT_GE(Value(rows.back(), "charts/global_step"), 2048);
+    // The curriculum went on from the saved one: its counters never fell back.
+    const std::vector<io::CheckpointEntry> mine = io::ListCheckpoints(run_dir + "/checkpoints");
+    ASSERT_FALSE(mine.empty());
+    const io::CheckpointData after = io::ReadCheckpoint(mine.front().path).value();
+    EXPECT_GE(after.groups.at("curriculum").i64.at("counters")[0], saved.groups.at("curriculum").i64.at("counters")[0]);
+    EXPECT_EQ(after.int_attrs.at("world_size"), ranks);
+  }
+  RemoveDir(dir);
 }
 
 }  // namespace
-}  // namespace lpt
+}  // namespace lpt::testing
