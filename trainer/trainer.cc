@@ -74,7 +74,10 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
                                       "(this build: " + std::string(torch::cuda::is_available() ? "CUDA" : "CPU-only") + ")");
   }
   if (config.device == "cuda" || (config.device == "auto" && torch::cuda::is_available())) {
-    m.device = torch::Device(torch::kCUDA);
+    // Every GPU of the node is visible to every rank; a rank takes the one of its local rank
+    // (as the NCCL communicator does).
+    const int devices = static_cast<int>(torch::cuda::device_count());
+    m.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(m.world.local_rank % std::max(devices, 1)));
   }
   m.torch_threads = ThreadsOrCores(tc.torch_threads);
   torch::set_num_threads(m.torch_threads);
@@ -173,7 +176,7 @@ std::string Trainer::Describe() const {
   std::snprintf(buf, sizeof(buf),
                 "%d rank(s) (gradients: %s), device %s, %d torch thread(s), %d env thread(s); per rank %lld envs "
                 "x %d agents, %lld steps per rollout = %s samples per iteration; %lld iterations; curriculum %s (%d tasks)",
-                m.world.size, m.comm->name().c_str(), m.device.is_cuda() ? "cuda" : "cpu", m.torch_threads,
+                m.world.size, m.comm->name().c_str(), m.device.str().c_str(), m.torch_threads,
                 m.pool->size(),
                 static_cast<long long>(m.num_envs), m.batch->num_agents(), static_cast<long long>(m.steps),
                 WithThousands(m.steps * m.agents).c_str(), static_cast<long long>(m.num_iterations),

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The body of lptrain's sbatch templates (slurm/train.sbatch, slurm/train-cpu.sbatch), run by
+# them with `exec`, so it is the job's batch shell. It
+#   - starts `lptrain train --run-dir RUN_DIR --resume auto ARGS...` as one job step
+#     (`srun --mpi=pmix`, one rank per task): a fresh job starts the run, a requeued one
+#     continues from its newest good checkpoint;
+#   - forwards SIGUSR1 (Slurm's warning, `--signal=B:USR1@300`) and SIGTERM to the step:
+#     lptrain finishes the iteration, writes a checkpoint and exits 3 on every rank;
+#   - requeues the job when lptrain exits 3 (the job keeps its id, so RUN_DIR is the same and
+#     the output file, opened with --open-mode=append, holds every part).
+#
+# Environment (all optional):
+#   LPTRAIN_HOME  the lptrain checkout (default: the directory sbatch was run from)
+#   LPTRAIN       the binary (default: $LPTRAIN_HOME/build/trainer/lptrain)
+#   RUN_DIR       the run directory, on storage every node sees
+#                 (default: $LPTRAIN_HOME/runs/<job name>-<job id>)
+#   LPT_SRUN_ARGS extra srun options (e.g. --gpu-bind=none)
+#   LPT_MAX_REQUEUES  requeue at most this many times (default 100)
+set -uo pipefail
+
+if [[ -z ${SLURM_JOB_ID:-} ]]; then
+  echo "run-lptrain.sh: run this from an sbatch script (no SLURM_JOB_ID)" >&2
+  exit 2
+fi
+home=${LPTRAIN_HOME:-${SLURM_SUBMIT_DIR:-$PWD}}
+lptrain=${LPTRAIN:-$home/build/trainer/lptrain}
+run_dir=${RUN_DIR:-$home/runs/${SLURM_JOB_NAME:-lptrain}-$SLURM_JOB_ID}
+restarts=${SLURM_RESTART_COUNT:-0}
+max_requeues=${LPT_MAX_REQUEUES:-100}
+say() { echo "[$(date -u +%FT%TZ) slurm job $SLURM_JOB_ID] $*"; }
+
+if [[ ! -x $lptrain ]]; then
+  say "no lptrain binary at $lptrain (set LPTRAIN or LPTRAIN_HOME; build with scripts/build.sh)"
+  exit 2
+fi
+say "start $restarts: ${SLURM_JOB_NUM_NODES:-1} node(s), ${SLURM_NTASKS:-1} rank(s), run directory $run_dir"
+
+# shellcheck disable=SC2086  # LPT_SRUN_ARGS holds several options
+srun --mpi=pmix --kill-on-bad-exit=1 ${LPT_SRUN_ARGS:-} \
+  "$lptrain" train --run-dir "$run_dir" --resume auto "$@" &
+step=$!
+
+forward() {
+  say "got SIG$1: lptrain checkpoints at the end of its iteration and stops"
+  kill -s "$1" "$step" 2>/dev/null || true
+}
+trap 'forward USR1' USR1
+trap 'forward TERM' TERM
+
+# `wait` returns early (> 128) when a trapped signal arrives: wait again until the step ends.
+while :; do
+  wait "$step"
+  rc=$?
+  if (( rc > 128 )) && kill -0 "$step" 2>/dev/null; then continue; fi
+  if (( rc > 128 )); then
+    wait "$step" 2>/dev/null
+    again=$?
+    (( again != 127 )) && rc=$again
+  fi
+  break
+done
+
+case $rc in
+  0)
+    say "lptrain finished"
+    exit 0
+    ;;
+  3)
+    if (( restarts >= max_requeues )); then
+      say "lptrain stopped after a checkpoint, but the job was requeued $restarts times already (LPT_MAX_REQUEUES)"
+      exit 3
+    fi
+    say "lptrain stopped after a checkpoint (exit 3): requeueing; the next start resumes from it"
+    scontrol requeue "$SLURM_JOB_ID"
+    exit 0
+    ;;
+  *)
+    say "lptrain failed (exit $rc): not requeued"
+    exit "$rc"
+    ;;
+esac
