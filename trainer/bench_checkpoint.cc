@@ -15,14 +15,13 @@
 #include "common/strings.h"
 #include "io/checkpoint_file.h"
 #include "trainer/bench_util.h"
+#include "trainer/command_options.h"
 #include "trainer/commands.h"
 #include "trainer/config.h"
 #include "trainer/exit_codes.h"
 #include "trainer/trainer.h"
 
 namespace lpt {
-
-StatusOr<RunConfig> ConfigFromArguments(const cxxopts::ParseResult& args);
 
 namespace {
 
@@ -99,16 +98,11 @@ int RunBenchCheckpointCommand(int argc, char** argv) {
                            "curriculum pools of 1k and 10k tasks; the share of training time at the interval.");
   options.add_options()
       ("repeats", "measurements per pool (medians)", cxxopts::value<int>()->default_value("5"))
-      ("json", "print one JSON object as the last line")
-      ("config", "YAML config file", cxxopts::value<std::string>())
-      ("overrides", "key=value settings", cxxopts::value<std::vector<std::string>>())
-      ("h,help", "show this help");
-  options.parse_positional({"overrides"});
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::fputs(options.help().c_str(), stdout);
-    return kExitOk;
-  }
+      ("json", "print one JSON object as the last line");
+  AddConfigOptions(&options);
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
+  if (!parsed) return kExitOk;
+  const cxxopts::ParseResult& args = *parsed;
   const int repeats = args["repeats"].as<int>();
   if (repeats < 1 || repeats > 1000) {
     std::fprintf(stderr, "lptrain bench checkpoint: --repeats %d must be in [1, 1000]\n", repeats);

@@ -19,6 +19,7 @@
 #include "distributed/comm.h"
 #include "distributed/world.h"
 #include "trainer/bench_util.h"
+#include "trainer/command_options.h"
 #include "trainer/commands.h"
 #include "trainer/config.h"
 #include "trainer/exit_codes.h"
@@ -193,14 +194,11 @@ int RunBenchScalingCommand(int argc, char** argv, const char* self) {
   options.add_options()
       ("seconds", "training time per run", cxxopts::value<double>()->default_value("90"))
       ("json", "print one JSON object as the last line")
-      ("overrides", "key=value settings for both runs", cxxopts::value<std::vector<std::string>>())
-      ("h,help", "show this help");
+      ("overrides", "key=value settings for both runs", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"overrides"});
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::fputs(options.help().c_str(), stdout);
-    return kExitOk;
-  }
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
+  if (!parsed) return kExitOk;
+  const cxxopts::ParseResult& args = *parsed;
   const double seconds = args["seconds"].as<double>();
   std::vector<std::string> overrides;
   if (args.count("overrides")) overrides = args["overrides"].as<std::vector<std::string>>();

@@ -18,6 +18,7 @@
 #include "envsim/arena.h"
 #include "envsim/step_storage.h"
 #include "trainer/bench_util.h"
+#include "trainer/command_options.h"
 #include "trainer/commands.h"
 #include "trainer/config.h"
 #include "trainer/exit_codes.h"
@@ -26,7 +27,6 @@
 #include "trainer/trainer.h"
 
 namespace lpt {
-StatusOr<RunConfig> ConfigFromArguments(const cxxopts::ParseResult& args);
 
 namespace {
 
@@ -122,16 +122,11 @@ int RunBenchTrainCommand(int argc, char** argv) {
                            "DiscreteRandom SPS over a run (interleaved iterations).");
   options.add_options()
       ("seconds", "length of the LP vs DiscreteRandom phase", cxxopts::value<double>()->default_value("600"))
-      ("json", "print one JSON object as the last line")
-      ("config", "YAML config file", cxxopts::value<std::string>())
-      ("overrides", "key=value settings", cxxopts::value<std::vector<std::string>>())
-      ("h,help", "show this help");
-  options.parse_positional({"overrides"});
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::fputs(options.help().c_str(), stdout);
-    return kExitOk;
-  }
+      ("json", "print one JSON object as the last line");
+  AddConfigOptions(&options);
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
+  if (!parsed) return kExitOk;
+  const cxxopts::ParseResult& args = *parsed;
   const double seconds = args["seconds"].as<double>();
   if (!(seconds >= 5 && seconds <= 86400)) {
     std::fprintf(stderr, "lptrain bench train: --seconds %g must be in [5, 86400]\n", seconds);

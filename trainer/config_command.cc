@@ -5,6 +5,7 @@
 
 #include <cxxopts.hpp>
 
+#include "trainer/command_options.h"
 #include "trainer/commands.h"
 #include "trainer/config.h"
 #include "trainer/exit_codes.h"
@@ -15,16 +16,10 @@ int RunConfigCommand(int argc, char** argv) {
   cxxopts::Options options("lptrain config",
                            "List every configuration key (default, allowed values, meaning), or "
                            "with --config/key=value print the resolved configuration as YAML.");
-  options.add_options()
-      ("config", "YAML config file", cxxopts::value<std::string>())
-      ("overrides", "key=value", cxxopts::value<std::vector<std::string>>())
-      ("h,help", "show this help");
-  options.parse_positional({"overrides"});
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::fputs(options.help().c_str(), stdout);
-    return kExitOk;
-  }
+  AddConfigOptions(&options);
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
+  if (!parsed) return kExitOk;
+  const cxxopts::ParseResult& args = *parsed;
   if (!args.count("config") && !args.count("overrides")) {
     for (const KeyDoc& k : DescribeKeys()) {
       std::printf("%-50s %-14s %s\n%50s %s\n", k.key.c_str(), k.default_value.c_str(), k.doc.c_str(), "",
@@ -32,16 +27,7 @@ int RunConfigCommand(int argc, char** argv) {
     }
     return kExitOk;
   }
-  ConfigBuilder builder;
-  Status st;
-  if (args.count("config")) st = builder.LoadYaml(args["config"].as<std::string>());
-  if (st.ok() && args.count("overrides")) {
-    for (const std::string& kv : args["overrides"].as<std::vector<std::string>>()) {
-      st = builder.SetArgument(kv);
-      if (!st.ok()) break;
-    }
-  }
-  StatusOr<RunConfig> resolved = st.ok() ? builder.Resolve() : StatusOr<RunConfig>(st);
+  StatusOr<RunConfig> resolved = ConfigFromArguments(args);
   if (!resolved.ok()) {
     std::fprintf(stderr, "lptrain config: %s\n", resolved.status().message().c_str());
     return kExitUsage;

@@ -11,6 +11,7 @@
 
 #include "common/strings.h"
 #include "io/checkpoint_file.h"
+#include "trainer/command_options.h"
 #include "trainer/commands.h"
 #include "trainer/exit_codes.h"
 
@@ -349,15 +350,12 @@ int RunInspectCommand(int argc, char** argv) {
       ("checkpoint", "checkpoint file (RUN_DIR/checkpoints/ckpt-<iteration>.h5)", cxxopts::value<std::string>())
       ("json", "one JSON object instead of text (for scripts)")
       ("top", "tasks listed by learning progress", cxxopts::value<int>()->default_value("10"))
-      ("no-config", "leave the config out of the text output")
-      ("h,help", "show this help");
+      ("no-config", "leave the config out of the text output");
   options.parse_positional({"checkpoint"});
   options.positional_help("CKPT");
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::fputs(options.help().c_str(), stdout);
-    return kExitOk;
-  }
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
+  if (!parsed) return kExitOk;
+  const cxxopts::ParseResult& args = *parsed;
   if (!args.count("checkpoint")) {
     std::fprintf(stderr, "lptrain inspect: give a checkpoint file\n");
     return kExitUsage;

@@ -9,6 +9,7 @@
 
 #include "common/files.h"
 #include "io/checkpoint_file.h"
+#include "trainer/command_options.h"
 #include "trainer/commands.h"
 #include "trainer/config.h"
 #include "trainer/exit_codes.h"
@@ -23,17 +24,6 @@ std::string DefaultRunName() {
   const std::time_t now = std::time(nullptr);
   std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", std::localtime(&now));
   return buf;
-}
-
-// The user's settings (--config, then key=value) on top of `builder`.
-Status ApplyArguments(const cxxopts::ParseResult& args, ConfigBuilder* builder) {
-  if (args.count("config")) LPT_RETURN_IF_ERROR(builder->LoadYaml(args["config"].as<std::string>()));
-  if (args.count("overrides")) {
-    for (const std::string& kv : args["overrides"].as<std::vector<std::string>>()) {
-      LPT_RETURN_IF_ERROR(builder->SetArgument(kv));
-    }
-  }
-  return Status::Ok();
 }
 
 // The settings that give the model its shape: a resumed run keeps them.
@@ -95,7 +85,7 @@ ResumePlan PlanResume(const cxxopts::ParseResult& args, const std::string& mode,
     }
     // The user's settings on top of the saved config: their errors are theirs, not the file's.
     ConfigBuilder builder = saved_builder;
-    st = ApplyArguments(args, &builder);
+    st = ApplyConfigArguments(args, &builder);
     StatusOr<RunConfig> config = st.ok() ? builder.Resolve() : StatusOr<RunConfig>(st);
     if (!config.ok()) return fail(kExitUsage, config.status().message());
     for (const ShapeKey& k : kShapeKeys) {
@@ -128,7 +118,7 @@ ResumePlan PlanResume(const cxxopts::ParseResult& args, const std::string& mode,
     st = builder.LoadYaml(run_dir + "/config.yaml");
     if (st.ok()) std::fprintf(stderr, "lptrain train: no checkpoint in %s yet: starting its run again from config.yaml\n", run_dir.c_str());
   }
-  if (st.ok()) st = ApplyArguments(args, &builder);
+  if (st.ok()) st = ApplyConfigArguments(args, &builder);
   StatusOr<RunConfig> config = st.ok() ? builder.Resolve() : StatusOr<RunConfig>(st);
   if (!config.ok()) return fail(kExitUsage, config.status().message());
   plan.config_yaml = ToYaml(*config);
@@ -146,24 +136,16 @@ std::string DefaultRunDir(const cxxopts::ParseResult& args, const std::string& r
     if (name == "checkpoints") return up == std::string::npos ? "." : dir.substr(0, up);
   }
   ConfigBuilder builder;
-  StatusOr<RunConfig> config = ApplyArguments(args, &builder).ok() ? builder.Resolve() : StatusOr<RunConfig>(RunConfig());
+  StatusOr<RunConfig> config = ApplyConfigArguments(args, &builder).ok() ? builder.Resolve() : StatusOr<RunConfig>(RunConfig());
   const std::string run = config.ok() ? config->run : "";
   return "runs/" + (run.empty() ? DefaultRunName() : run);
 }
 
 }  // namespace
 
-// Reads --config and key=value arguments into a RunConfig.
-StatusOr<RunConfig> ConfigFromArguments(const cxxopts::ParseResult& args) {
-  ConfigBuilder builder;
-  LPT_RETURN_IF_ERROR(ApplyArguments(args, &builder));
-  return builder.Resolve();
-}
-
 int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world) {
   cxxopts::Options options("lptrain train", "Train agents with PPO on the arena, the curriculum in the loop.");
   options.add_options()
-      ("config", "YAML config file (keys as in `lptrain config`)", cxxopts::value<std::string>())
       ("run-dir", "run directory (default runs/<run>, or runs/<date-time>)", cxxopts::value<std::string>())
       ("resume", "auto: the newest good checkpoint in the run directory (fresh if it has none); none: a new "
                  "run; or a checkpoint file. On resume the saved config applies, then --config, then key=value",
@@ -171,16 +153,11 @@ int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world) 
       ("max-seconds", "stop (with a checkpoint) after this much wall time (0: no limit)",
        cxxopts::value<double>()->default_value("0"))
       ("max-iterations", "stop (with a checkpoint) after this iteration of the run (0: no limit)",
-       cxxopts::value<int64_t>()->default_value("0"))
-      ("overrides", "key=value settings, after the file", cxxopts::value<std::vector<std::string>>())
-      ("h,help", "show this help");
-  options.parse_positional({"overrides"});
-  options.positional_help("[key=value ...]");
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::fputs(options.help().c_str(), stdout);
-    return kExitOk;
-  }
+       cxxopts::value<int64_t>()->default_value("0"));
+  AddConfigOptions(&options);
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
+  if (!parsed) return kExitOk;
+  const cxxopts::ParseResult& args = *parsed;
   const std::string resume = args["resume"].as<std::string>();
   const int64_t max_iterations = args["max-iterations"].as<int64_t>();
   if (resume.empty()) {

@@ -30,6 +30,7 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+trap 'exit 1' TERM INT HUP  # so a killed test still stops the daemons (every wait below is bounded)
 fail() { echo "slurm_test: $*" >&2; exit 1; }
 
 # Polls `$@` every 0.5 s until it succeeds, for at most $1 seconds.
@@ -57,7 +58,7 @@ trainer.num_minibatches=2 curriculum.num_active_tasks=16 curriculum.perf_invalid
 # --- 1. submit the CPU template with 2 tasks: it trains and completes ---
 cd "$work"
 # shellcheck disable=SC2086
-RUN_DIR=$work/run1 sbatch --wait --quiet --ntasks=2 --cpus-per-task=1 --time=10 --output="$work/job1.out" \
+RUN_DIR=$work/run1 timeout 240 sbatch --wait --quiet --ntasks=2 --cpus-per-task=1 --time=10 --output="$work/job1.out" \
   "$repo/slurm/train-cpu.sbatch" $tiny trainer.total_timesteps=2048 || fail "job 1 did not complete"
 grep -q "lptrain finished" "$work/job1.out" || fail "job 1: no 'lptrain finished'"
 grep -q "2 rank(s) (gradients: mpi)" "$work/job1.out" || fail "job 1 did not run 2 ranks over MPI"
@@ -76,7 +77,7 @@ scancel --signal=USR1 --batch "$job"
 # pending, make it eligible at once.
 wait_for 120 state_is "$job" PENDING || fail "job $job was not requeued (state $(job_state "$job"))"
 scontrol update JobId="$job" StartTime=now
-wait_for 300 state_is "$job" COMPLETED || fail "job $job did not complete after the requeue (state $(job_state "$job"))"
+wait_for 240 state_is "$job" COMPLETED || fail "job $job did not complete after the requeue (state $(job_state "$job"))"
 
 out=$work/job2.out
 grep -q "got SIGUSR1" "$out" || fail "the batch shell did not get SIGUSR1"
@@ -94,7 +95,7 @@ echo "slurm_test: 2. preempted at iteration $stopped, checkpointed, requeued, re
 # The same run uninterrupted, 2 ranks under mpirun: equal metrics (no gap, no repeat, counters
 # continuing) and an equal final state.
 # shellcheck disable=SC2086
-"$mpirun" --allow-run-as-root --oversubscribe --bind-to none -np 2 "$lptrain" train --run-dir "$work/run3" \
+timeout 240 "$mpirun" --allow-run-as-root --oversubscribe --bind-to none -np 2 "$lptrain" train --run-dir "$work/run3" \
   $long trainer.device=cpu trainer.torch_threads=1 trainer.env_threads=1 >"$work/run3.out" 2>&1 \
   || fail "the uninterrupted mpirun run failed"
 "$python" - "$work/run2" "$work/run3" <<'PY' || fail "the preempted run differs from the uninterrupted one"

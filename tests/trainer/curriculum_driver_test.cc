@@ -20,15 +20,21 @@ RunConfig SmallRun(bool desync) {
   return b.Resolve().value();
 }
 
-TEST(CurriculumDriver, EpisodeEndsReportResultsAndEnvsPlayTheirPendingTask) {
-  const RunConfig config = SmallRun(false);
-  auto driver = CurriculumDriver::Create(config, 3).value();
+// A batch of num_envs envs playing the driver's first tasks, their next ones armed.
+std::unique_ptr<envsim::ArenaBatch> StartBatch(const RunConfig& config, CurriculumDriver* driver, int num_envs) {
   envsim::BatchOptions bo;
-  bo.num_envs = 3;
+  bo.num_envs = num_envs;
   bo.config = config.task;
   bo.env_configs = driver->Start().value();
   auto batch = envsim::ArenaBatch::Create(bo).value();
-  ASSERT_TRUE(driver->ArmPending(batch.get()).ok());
+  EXPECT_TRUE(driver->ArmPending(batch.get()).ok());
+  return batch;
+}
+
+TEST(CurriculumDriver, EpisodeEndsReportResultsAndEnvsPlayTheirPendingTask) {
+  const RunConfig config = SmallRun(false);
+  auto driver = CurriculumDriver::Create(config, 3).value();
+  auto batch = StartBatch(config, driver.get(), 3);
   auto gen = MakeTaskGenerator(config).value();
   std::vector<double> params(gen->num_keys());
   std::string label;
@@ -60,12 +66,7 @@ TEST(CurriculumDriver, EpisodeEndsReportResultsAndEnvsPlayTheirPendingTask) {
 TEST(CurriculumDriver, DesyncShortenedEpisodesAreNotReported) {
   const RunConfig config = SmallRun(true);
   auto driver = CurriculumDriver::Create(config, 8).value();
-  envsim::BatchOptions bo;
-  bo.num_envs = 8;
-  bo.config = config.task;
-  bo.env_configs = driver->Start().value();
-  auto batch = envsim::ArenaBatch::Create(bo).value();
-  ASSERT_TRUE(driver->ArmPending(batch.get()).ok());
+  auto batch = StartBatch(config, driver.get(), 8);
   envsim::StepStorage storage(*batch);
   const envsim::StepBuffers out = storage.View();
   const std::vector<uint8_t>& end = storage.episode_end;
@@ -122,12 +123,7 @@ TEST(CurriculumDriver, EpisodesOfInvalidTaskCombinationsAreCreditedToNoTask) {
 TEST(CurriculumDriver, RankStateRoundTripsAndDrawsContinueAlike) {
   const RunConfig config = SmallRun(false);
   auto a = CurriculumDriver::Create(config, 3).value();
-  envsim::BatchOptions bo;
-  bo.num_envs = 3;
-  bo.config = config.task;
-  bo.env_configs = a->Start().value();
-  auto batch = envsim::ArenaBatch::Create(bo).value();
-  ASSERT_TRUE(a->ArmPending(batch.get()).ok());
+  auto batch = StartBatch(config, a.get(), 3);
   envsim::StepStorage buf(*batch);
   std::vector<int32_t> actions(buf.total, 0);
   for (int t = 0; t < 25; ++t) {

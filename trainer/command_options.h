@@ -1,0 +1,25 @@
+// Command-line pieces shared by the lptrain commands that take a run configuration.
+#ifndef LPTRAIN_TRAINER_COMMAND_OPTIONS_H_
+#define LPTRAIN_TRAINER_COMMAND_OPTIONS_H_
+
+#include <optional>
+
+#include <cxxopts.hpp>
+
+#include "common/status.h"
+#include "trainer/config.h"
+
+namespace lpt {
+
+// Adds --config FILE and the positional key=value settings.
+void AddConfigOptions(cxxopts::Options* options);
+// Adds -h/--help, parses, and prints the help when asked (then returns nullopt: exit 0).
+std::optional<cxxopts::ParseResult> ParseOrHelp(cxxopts::Options* options, int argc, char** argv);
+// --config, then key=value, onto builder (later wins).
+Status ApplyConfigArguments(const cxxopts::ParseResult& args, ConfigBuilder* builder);
+// The same onto the defaults, resolved.
+StatusOr<RunConfig> ConfigFromArguments(const cxxopts::ParseResult& args);
+
+}  // namespace lpt
+
+#endif  // LPTRAIN_TRAINER_COMMAND_OPTIONS_H_
