@@ -225,6 +225,7 @@ class ArenaBatch {
   // Calls fn(name, vector&) for every state array (ExportState/ImportState).
   template <typename Fn>
   void ForEachStateArray(Fn&& fn);
+  Status CheckRanges(const ArrayBundle& state) const;
 
   void ResetEnv(int env, int64_t episode);
   void ClearMap(int env, int height, int width);

@@ -91,7 +91,63 @@ struct FlatStats {
   }
 };
 
+// values[i] in [lo, hi] for every i, or an error naming the array and the element.
+Status InRange(const std::vector<int64_t>& values, size_t i, int64_t lo, int64_t hi, const char* name) {
+  if (values[i] < lo || values[i] > hi) {
+    return Status::Corruption(std::string(name) + "[" + std::to_string(i) + "]: " + std::to_string(values[i]) +
+                              " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+// The values the simulator uses as indices, checked (all sizes are, by then).
+Status ArenaBatch::CheckRanges(const ArrayBundle& b) const {
+  const auto& i64 = b.i64;
+  const auto& height = i64.at("env.height");
+  const auto& width = i64.at("env.width");
+  const auto& num_conv = i64.at("env.num_converters");
+  const auto& length = i64.at("env.episode_length");
+  const auto& step = i64.at("env.step");
+  const auto& row = i64.at("agent.row");
+  const auto& col = i64.at("agent.col");
+  const auto& occupant = i64.at("world.occupant");
+  const auto& conv_row = i64.at("converter.row");
+  const auto& conv_col = i64.at("converter.col");
+  for (size_t e = 0; e < static_cast<size_t>(num_envs_); ++e) {
+    LPT_RETURN_IF_ERROR(InRange(height, e, 1, cap_h_, "env.height"));
+    LPT_RETURN_IF_ERROR(InRange(width, e, 1, cap_w_, "env.width"));
+    LPT_RETURN_IF_ERROR(InRange(num_conv, e, 0, cap_conv_, "env.num_converters"));
+    LPT_RETURN_IF_ERROR(InRange(length, e, 1, 1 << 30, "env.episode_length"));
+    LPT_RETURN_IF_ERROR(InRange(step, e, 0, length[e], "env.step"));
+    for (size_t a = e * num_agents_; a < (e + 1) * num_agents_; ++a) {
+      LPT_RETURN_IF_ERROR(InRange(row, a, 0, height[e] - 1, "agent.row"));
+      LPT_RETURN_IF_ERROR(InRange(col, a, 0, width[e] - 1, "agent.col"));
+    }
+    for (size_t c = e * cap_conv_; c < e * cap_conv_ + static_cast<size_t>(num_conv[e]); ++c) {
+      LPT_RETURN_IF_ERROR(InRange(conv_row, c, 0, height[e] - 1, "converter.row"));
+      LPT_RETURN_IF_ERROR(InRange(conv_col, c, 0, width[e] - 1, "converter.col"));
+    }
+  }
+  for (size_t i = 0; i < occupant.size(); ++i) {
+    LPT_RETURN_IF_ERROR(InRange(occupant, i, -1, num_agents_ + cap_conv_ - 1, "world.occupant"));
+  }
+  const auto bytes_below = [&](const char* name, int limit) -> Status {
+    const std::vector<uint8_t>& v = b.u8.at(name);
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] >= limit) {
+        return Status::Corruption(std::string(name) + "[" + std::to_string(i) + "]: " + std::to_string(v[i]) +
+                                  " is not below " + std::to_string(limit));
+      }
+    }
+    return Status::Ok();
+  };
+  LPT_RETURN_IF_ERROR(bytes_below("agent.facing", 4));
+  LPT_RETURN_IF_ERROR(bytes_below("agent.last_action", kNumActions));
+  LPT_RETURN_IF_ERROR(bytes_below("converter.kind", kNumConverterKinds));
+  return bytes_below("converter.state", 3);
+}
 
 template <typename Fn>
 void ArenaBatch::ForEachStateArray(Fn&& fn) {
@@ -197,6 +253,7 @@ Status ArenaBatch::ImportState(const ArrayBundle& b) {
     if (st.ok()) commits.push_back([&member, copy] { member.swap(*copy); });
   });
   LPT_RETURN_IF_ERROR(st);
+  LPT_RETURN_IF_ERROR(CheckRanges(b));
   for (auto& commit : commits) commit();
   config_ = std::move(configs);
   pending_ = std::move(pending);

@@ -426,6 +426,16 @@ std::vector<CheckpointEntry> ListCheckpoints(const std::string& dir) {
 }
 
 Status PruneCheckpoints(const std::string& dir, int keep) {
+  // Leftovers of interrupted writes (only this process writes here).
+  if (DIR* d = ::opendir(dir.c_str())) {
+    std::vector<std::string> stray;
+    while (const dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.rfind("ckpt-", 0) == 0 && name.size() > 7 && name.substr(name.size() - 7) == ".h5.tmp") stray.push_back(name);
+    }
+    ::closedir(d);
+    for (const std::string& name : stray) ::unlink((dir + "/" + name).c_str());
+  }
   const std::vector<CheckpointEntry> all = ListCheckpoints(dir);
   for (size_t i = static_cast<size_t>(std::max(keep, 0)); i < all.size(); ++i) {
     if (::unlink(all[i].path.c_str()) != 0 && errno != ENOENT) {

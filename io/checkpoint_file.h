@@ -49,7 +49,8 @@ struct CheckpointEntry {
 // The checkpoint files in dir, newest (highest iteration) first. Other names, among them
 // stray "*.h5.tmp" files of an interrupted write, are ignored. A missing dir has none.
 std::vector<CheckpointEntry> ListCheckpoints(const std::string& dir);
-// Deletes all but the newest `keep` checkpoints of dir.
+// Deletes all but the newest `keep` checkpoints of dir, and stray "ckpt-*.h5.tmp" files of
+// interrupted writes (call it only from the one process that writes there).
 Status PruneCheckpoints(const std::string& dir, int keep);
 
 }  // namespace lpt::io

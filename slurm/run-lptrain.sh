@@ -4,8 +4,8 @@
 #   - starts `lptrain train --run-dir RUN_DIR --resume auto ARGS...` as one job step
 #     (`srun --mpi=pmix`, one rank per task): a fresh job starts the run, a requeued one
 #     continues from its newest good checkpoint;
-#   - forwards SIGUSR1 (Slurm's warning, `--signal=B:USR1@300`) and SIGTERM to the step:
-#     lptrain finishes the iteration, writes a checkpoint and exits 3 on every rank;
+#   - on SIGUSR1 (Slurm's warning, `--signal=B:USR1@300`) or SIGTERM sends SIGUSR1 to the
+#     step: lptrain finishes the iteration, writes a checkpoint and exits 3 on every rank;
 #   - requeues the job when lptrain exits 3 (the job keeps its id, so RUN_DIR is the same and
 #     the output file, opened with --open-mode=append, holds every part).
 #
@@ -35,17 +35,26 @@ if [[ ! -x $lptrain ]]; then
 fi
 say "start $restarts: ${SLURM_JOB_NUM_NODES:-1} node(s), ${SLURM_NTASKS:-1} rank(s), run directory $run_dir"
 
+# The step is asked to stop with SIGUSR1 whatever the batch shell got: srun forwards USR1 to
+# every task, but answers SIGTERM by killing them (no checkpoint). Traps first, so a signal
+# during start-up is not lost.
+step=
+stop_requested=
+forward() {
+  say "got SIG$1: lptrain checkpoints at the end of its iteration and stops"
+  stop_requested=1
+  [[ -n $step ]] && kill -s USR1 "$step" 2>/dev/null || true
+}
+trap 'forward USR1' USR1
+trap 'forward TERM' TERM
+
 # shellcheck disable=SC2086  # LPT_SRUN_ARGS holds several options
 srun --mpi=pmix --kill-on-bad-exit=1 ${LPT_SRUN_ARGS:-} \
   "$lptrain" train --run-dir "$run_dir" --resume auto "$@" &
 step=$!
-
-forward() {
-  say "got SIG$1: lptrain checkpoints at the end of its iteration and stops"
-  kill -s "$1" "$step" 2>/dev/null || true
-}
-trap 'forward USR1' USR1
-trap 'forward TERM' TERM
+# A signal that came before the step existed: lptrain installs its handlers first thing, so
+# sending it now is safe once the step runs (it polls at every iteration boundary).
+[[ -n $stop_requested ]] && { sleep 1; kill -s USR1 "$step" 2>/dev/null || true; }
 
 # `wait` returns early (> 128) when a trapped signal arrives: wait again until the step ends.
 while :; do
@@ -71,7 +80,10 @@ case $rc in
       exit 3
     fi
     say "lptrain stopped after a checkpoint (exit 3): requeueing; the next start resumes from it"
-    scontrol requeue "$SLURM_JOB_ID"
+    if ! scontrol requeue "$SLURM_JOB_ID"; then
+      say "scontrol requeue failed: resubmit this script with the same RUN_DIR to continue"
+      exit 3
+    fi
     exit 0
     ;;
   *)

@@ -1,5 +1,6 @@
 #include "trainer/curriculum_driver.h"
 
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -181,12 +182,22 @@ Status CurriculumDriver::ImportRankState(const ArrayBundle& b) {
   LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* pending, b.GetU64("pending_task", n));
   LPT_ASSIGN_OR_RETURN(const std::vector<double>* score_max, b.GetF64("score_max", n));
   LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* counters, b.GetI64("counters", 5));
+  for (size_t e = 0; e < score_max->size(); ++e) {
+    if (!((*score_max)[e] > 0) || !std::isfinite((*score_max)[e])) {
+      return Status::Corruption("score_max[" + std::to_string(e) + "]: not a positive number");
+    }
+  }
   sampler_ = CounterRng::FromState((*rng)[0], (*rng)[1]);
   current_ = *current;
   pending_ = *pending;
   score_max_ = *score_max;
   RestoreCounters(*counters);
   return Status::Ok();
+}
+
+void CurriculumDriver::OffsetSampler(uint64_t generation) {
+  const uint64_t rank = control_ != nullptr ? static_cast<uint64_t>(control_->world().rank) : 0;
+  sampler_ = CounterRng(config_.seed, kSamplerStream, rank + (generation << 32));
 }
 
 void CurriculumDriver::RestoreCounters(const std::vector<int64_t>& c) {

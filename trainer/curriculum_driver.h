@@ -66,6 +66,9 @@ class CurriculumDriver {
   Status ImportRankState(const ArrayBundle& state);
   // Counters carried over when envs start fresh (a resume on a different world size).
   void RestoreCounters(const std::vector<int64_t>& counters);
+  // Before Start: task draws from another substream (fresh envs after a layout change must not
+  // replay the run's first draws).
+  void OffsetSampler(uint64_t generation);
 
   bool distributed() const { return distributed_; }
   // The authoritative curriculum: on rank 0 (or the only process); null on other ranks.

@@ -8,6 +8,7 @@
 
 #include "trainer/commands.h"
 #include "trainer/exit_codes.h"
+#include "trainer/signals.h"
 
 namespace {
 
@@ -73,6 +74,9 @@ int Dispatch(int argc, char** argv, const lpt::distributed::WorldInfo& world) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A training run's stop signals (SIGINT, SIGTERM, SIGUSR1) only set a flag from the very
+  // start: one that arrives while MPI starts up still ends in a checkpoint.
+  if (argc >= 2 && std::strcmp(argv[1], "train") == 0) lpt::InstallStopHandlers();
   // Under mpirun/srun this initialises MPI (rank, size, local rank); alone it does nothing.
   lpt::StatusOr<lpt::distributed::WorldInfo> world = lpt::distributed::InitWorld(&argc, &argv);
   if (!world.ok()) {

@@ -1,7 +1,11 @@
 // lptrain train: one training run (DESIGN.md §8), fresh or resumed from a checkpoint.
+#include <climits>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
+#include <cerrno>
 #include <memory>
 #include <string>
 
@@ -141,6 +145,28 @@ std::string DefaultRunDir(const cxxopts::ParseResult& args, const std::string& r
   return "runs/" + (run.empty() ? DefaultRunName() : run);
 }
 
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+bool SameDirectory(const std::string& a, const std::string& b) {
+  char ra[PATH_MAX], rb[PATH_MAX];
+  return ::realpath(a.c_str(), ra) != nullptr && ::realpath(b.c_str(), rb) != nullptr && std::strcmp(ra, rb) == 0;
+}
+
+Status MoveNewerCheckpointsAside(const std::string& dir, int64_t iteration) {
+  for (const io::CheckpointEntry& e : io::ListCheckpoints(dir)) {
+    if (e.iteration <= iteration) continue;
+    LPT_RETURN_IF_ERROR(MakeDirs(dir + "/discarded"));
+    const std::string to = dir + "/discarded/ckpt-" + std::to_string(e.iteration) + ".h5";
+    if (::rename(e.path.c_str(), to.c_str()) != 0) return Status::IoError(e.path + ": cannot move aside: " + std::strerror(errno));
+    std::fprintf(stderr, "lptrain train: %s is newer than the checkpoint resumed from: moved to %s\n", e.path.c_str(),
+                 to.c_str());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world) {
@@ -202,6 +228,13 @@ int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world) 
                    "choose another --run-dir (nothing was changed)\n",
                    run_dir.c_str());
       plan.exit_code = kExitUsage;
+    } else if (resume != "auto" && resume != "none" && PathExists(run_dir + "/metrics.jsonl") &&
+               !SameDirectory(DirectoryOf(resume), run_dir + "/checkpoints")) {
+      std::fprintf(stderr,
+                   "lptrain train: %s holds another run (metrics.jsonl) than the one of %s; resume into a new "
+                   "--run-dir (nothing was changed)\n",
+                   run_dir.c_str(), resume.c_str());
+      plan.exit_code = kExitUsage;
     } else {
       plan = PlanResume(args, resume, run_dir, world);
     }
@@ -213,6 +246,12 @@ int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world) 
       StatusOr<int64_t> moved = st.ok() ? TruncateMetrics(run_dir + "/metrics.jsonl", from,
                                                           run_dir + "/metrics.discarded.jsonl")
                                         : StatusOr<int64_t>(st);
+      // Checkpoints newer than the one resumed from belong to the abandoned continuation: moved
+      // aside, so that `--resume auto` never jumps back to them.
+      if (moved.ok() && plan.checkpoint) {
+        const Status aside = MoveNewerCheckpointsAside(run_dir + "/checkpoints", from);
+        if (!aside.ok()) moved = aside;
+      }
       if (!moved.ok()) {
         std::fprintf(stderr, "lptrain train: run directory: %s\n", moved.status().message().c_str());
         plan.exit_code = kExitRuntimeError;
@@ -238,7 +277,6 @@ int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world) 
   StatusOr<RunConfig> config = st.ok() ? builder.Resolve() : StatusOr<RunConfig>(st);
   if (!config.ok()) return fail(kExitRuntimeError, "the resolved config does not read back: " + config.status().message());
 
-  InstallStopHandlers();
   TrainOptions opts;
   opts.run_dir = run_dir;
   opts.control = &control;
@@ -276,6 +314,7 @@ int RunTrainCommand(int argc, char** argv, const distributed::WorldInfo& world) 
                 static_cast<long long>(result->global_step), result->checkpoint.c_str());
     return requeue ? kExitStopped : kExitOk;
   }
+  if (result->checkpoint.empty()) result->checkpoint = plan.path + " (resumed; nothing left to do)";
   std::printf("lptrain train: done, %lld iterations, %lld agent-steps; metrics in %s/metrics.jsonl, checkpoint %s\n",
               static_cast<long long>(result->iterations), static_cast<long long>(result->global_step),
               run_dir.c_str(), result->checkpoint.c_str());

@@ -83,14 +83,18 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
   torch::set_num_threads(m.torch_threads);
   m.pool = std::make_unique<ThreadPool>(std::min(ThreadsOrCores(tc.env_threads), config.num_envs));
 
+  if (options.resume) LPT_RETURN_IF_ERROR(m.ReceiveShared(options.checkpoint.get()));
+
   // --- curriculum and envs ---
   LPT_ASSIGN_OR_RETURN(m.driver, CurriculumDriver::Create(config, config.num_envs, options.control));
+  if (m.generation != 0) m.driver->OffsetSampler(m.generation);
   if (options.resume && m.root()) {
     // Before the first draws: fresh envs (a resume on another world size) play its tasks.
     LPT_RETURN_IF_ERROR(m.driver->curriculum()->ImportState(options.checkpoint->groups.at("curriculum"))
                             .WithPrefix("/curriculum"));
   }
   envsim::BatchOptions bo = BatchOptionsFor(config, m.world.rank);
+  bo.first_env_id += static_cast<int64_t>(m.generation << 40);  // fresh envs after a layout change
   LPT_ASSIGN_OR_RETURN(bo.env_configs, m.driver->Start());
   LPT_ASSIGN_OR_RETURN(m.batch, envsim::ArenaBatch::Create(bo));
   LPT_RETURN_IF_ERROR(m.driver->ArmPending(m.batch.get()));
@@ -136,8 +140,9 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
   }
   m.state = m.policy->InitialState(b, m.device);
   m.next_start = torch::ones({b}, dev(torch::kFloat));
-  m.action_rng = CounterRng(config.seed, kActionStream, static_cast<uint64_t>(m.world.rank));
-  m.update_rng = CounterRng(config.seed, kUpdateStream, static_cast<uint64_t>(m.world.rank));
+  const uint64_t substream = static_cast<uint64_t>(m.world.rank) + (m.generation << 32);
+  m.action_rng = CounterRng(config.seed, kActionStream, substream);
+  m.update_rng = CounterRng(config.seed, kUpdateStream, substream);
 
   // --- gradient sync: NCCL for CUDA tensors when it works, else MPI, else nothing ---
   if (m.world.size > 1) {
@@ -270,11 +275,10 @@ void Trainer::Impl::Rollout() {
 
 UpdateStats Trainer::Impl::Update() {
   const double progress = static_cast<double>(iteration - 1) / static_cast<double>(num_iterations);
-  if (config.trainer.anneal_lr) {
-    const double lr = config.trainer.learning_rate * (1.0 - progress);
-    for (auto& group : optimizer->param_groups()) {
-      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-    }
+  // From the config and the iteration alone (a resumed run may change the rate).
+  const double lr = config.trainer.learning_rate * (config.trainer.anneal_lr ? 1.0 - progress : 1.0);
+  for (auto& group : optimizer->param_groups()) {
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   }
   if (averager == nullptr) return PpoUpdate(policy, *optimizer, rollout, config.trainer, progress, &update_rng);
   UpdateSync sync;

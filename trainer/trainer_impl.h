@@ -166,6 +166,15 @@ struct Trainer::Impl {
   // This rank's part: ranks/<r>/env, ranks/<r>/tasks, ranks/<r>/rollout.
   BundleMap ExportRank() const;
   Status ImportRank(const BundleMap& parts);
+  // Resume, first step (collective, first thing in Create): every rank receives the shared
+  // groups (model, optimizer, trainer) and learns whether the saved world size and env layout
+  // are this job's. Another layout starts fresh envs whose random streams (env ids, task and
+  // action draws) are offset by `generation` so they do not replay the run's beginning.
+  Status ReceiveShared(const io::CheckpointData* data);
+  BundleMap resume_shared;
+  bool same_layout = false;
+  uint64_t generation = 0;  // 0: a fresh run or an exact resume; else the saved iteration + 1
+
   // Restores a checkpoint (data on rank 0, null elsewhere; collective): model, optimizer and
   // counters on every rank; envs, task draws and rollout carry when the world size and env
   // layout are the saved ones, else the envs stay fresh (said loudly). The curriculum is

@@ -261,10 +261,9 @@ Status Trainer::Impl::ImportRank(const BundleMap& parts) {
   return Status::Ok();
 }
 
-Status Trainer::Impl::Restore(const io::CheckpointData* data) {
+Status Trainer::Impl::ReceiveShared(const io::CheckpointData* data) {
   distributed::Control single(world);
   distributed::Control& control = options.control != nullptr ? *options.control : single;
-  // Model, optimizer and counters: the same on every rank.
   std::vector<uint8_t> shared;
   if (root()) {
     BundleMap m;
@@ -272,13 +271,26 @@ Status Trainer::Impl::Restore(const io::CheckpointData* data) {
     shared = PackBundles(m);
   }
   LPT_RETURN_IF_ERROR(control.BroadcastBytes(&shared));
-  LPT_ASSIGN_OR_RETURN(const BundleMap common, UnpackBundles(shared));
-  LPT_RETURN_IF_ERROR(ImportModel(common.at("model"), policy).WithPrefix("/model"));
-  LPT_RETURN_IF_ERROR(ImportOptimizer(common.at("optimizer"), policy, *optimizer).WithPrefix("/optimizer"));
-  LPT_ASSIGN_OR_RETURN(const SavedLayout saved, ReadLayout(common.at("trainer")));
+  LPT_ASSIGN_OR_RETURN(resume_shared, UnpackBundles(shared));
+  if (resume_shared.count("trainer") == 0) return Status::Corruption("/trainer: missing group");
+  LPT_ASSIGN_OR_RETURN(const SavedLayout saved, ReadLayout(resume_shared.at("trainer")));
+  same_layout = saved.world_size == world.size && saved.num_envs == config.num_envs;
+  generation = same_layout ? 0 : static_cast<uint64_t>(saved.iteration) + 1;
+  return Status::Ok();
+}
+
+Status Trainer::Impl::Restore(const io::CheckpointData* data) {
+  distributed::Control single(world);
+  distributed::Control& control = options.control != nullptr ? *options.control : single;
+  // Model, optimizer and counters: the same on every rank.
+  LPT_RETURN_IF_ERROR(ImportModel(resume_shared.at("model"), policy).WithPrefix("/model"));
+  LPT_RETURN_IF_ERROR(ImportOptimizer(resume_shared.at("optimizer"), policy, *optimizer).WithPrefix("/optimizer"));
+  LPT_ASSIGN_OR_RETURN(const SavedLayout saved, ReadLayout(resume_shared.at("trainer")));
+  resume_shared.clear();
   iteration = saved.iteration;
   last_checkpoint_iteration = saved.iteration;  // the file resumed from holds this iteration
-  const bool same_layout = saved.world_size == world.size && saved.num_envs == num_envs;
+  // The fresh envs' first draws are not this run's: their warnings neither.
+  driver->TakeWarning();
   if (same_layout) {
     std::vector<std::vector<uint8_t>> parts;
     if (root()) {
@@ -360,20 +372,24 @@ StatusOr<io::CheckpointData> Trainer::CaptureState() { return impl_->Capture(); 
 StatusOr<std::string> Trainer::SaveCheckpoint() {
   Impl& m = *impl_;
   if (m.options.run_dir.empty()) return Status::FailedPrecondition("no run directory to write checkpoints to");
-  LPT_ASSIGN_OR_RETURN(const io::CheckpointData data, m.Capture());
+  const StatusOr<io::CheckpointData> data = m.Capture();
   const std::string dir = m.options.run_dir + "/checkpoints";
   const std::string path = io::CheckpointPath(dir, m.iteration);
-  Status st = Status::Ok();
-  if (m.root()) {
+  Status st = data.status();
+  if (m.root() && st.ok()) {
     st = MakeDirs(dir);
-    if (st.ok()) st = io::WriteCheckpoint(path, data);
-    if (st.ok()) st = io::PruneCheckpoints(dir, m.config.checkpoint.keep_last);
+    if (st.ok()) st = io::WriteCheckpoint(path, *data);
+    if (st.ok()) {
+      // Old files that cannot be deleted cost space, not the checkpoint just written.
+      const Status pruned = io::PruneCheckpoints(dir, m.config.checkpoint.keep_last);
+      if (!pruned.ok()) std::fprintf(stderr, "lptrain: warning: %s\n", pruned.message().c_str());
+    }
   }
-  // Every rank learns the outcome, so all return the same.
+  // Every rank learns the outcome (also of a failure on rank 0 alone), so all return the same.
   std::vector<uint8_t> verdict = {static_cast<uint8_t>(st.ok() ? 0 : 1)};
   if (m.options.control != nullptr) LPT_RETURN_IF_ERROR(m.options.control->BroadcastBytes(&verdict));
   if (verdict[0] != 0) {
-    return m.root() ? st : Status::IoError("rank 0 could not write the checkpoint " + path);
+    return !st.ok() ? st : Status::IoError("rank 0 could not write the checkpoint " + path);
   }
   m.last_checkpoint_iteration = m.iteration;
   m.last_checkpoint = path;

@@ -87,6 +87,21 @@ TEST(ArenaState, BadStatesAreRefusedNamingTheArrayAndChangeNothing) {
   EXPECT_NE(st.message().find("agent.row[0]"), std::string::npos) << st.message();
 
   s = fresh;
+  s.i64.at("agent.row")[5] = 500;  // fits int16, but not the map
+  st = b->ImportState(s);
+  EXPECT_NE(st.message().find("agent.row[5]: 500 is outside"), std::string::npos) << st.message();
+
+  s = fresh;
+  s.i64.at("world.occupant")[3] = 9999;
+  st = b->ImportState(s);
+  EXPECT_NE(st.message().find("world.occupant[3]"), std::string::npos) << st.message();
+
+  s = fresh;
+  s.u8.at("converter.kind")[0] = 200;
+  st = b->ImportState(s);
+  EXPECT_NE(st.message().find("converter.kind[0]"), std::string::npos) << st.message();
+
+  s = fresh;
   s.f64.at("config.max_steps")[2] = 0;
   st = b->ImportState(s);
   EXPECT_NE(st.message().find("config of env 2"), std::string::npos) << st.message();
