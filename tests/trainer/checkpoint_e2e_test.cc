@@ -197,6 +197,19 @@ TEST(CheckpointResume, ChangingTheModelShapeIsRefused) {
   EXPECT_EQ(longer.exit_code, 0) << longer.output;
   EXPECT_TRUE(Contains(longer.output, "iter 4/4")) << longer.output;
   EXPECT_TRUE(Contains(ReadFile(run_dir + "/config.yaml"), "env.max_steps: 20\n"));
+  // The learning rate follows the config, also without annealing.
+  const Outcome rate = Lptrain("train --run-dir " + run_dir +
+                               " --resume auto trainer.total_timesteps=640 trainer.anneal_lr=false trainer.learning_rate=0.002");
+  EXPECT_EQ(rate.exit_code, 0) << rate.output;
+  EXPECT_TRUE(Contains(Lines(run_dir + "/metrics.jsonl").back(), "\"charts/learning_rate\":0.002,"));
+  // Another run's checkpoint cannot take over this run directory.
+  const std::string other = dir + "/other";
+  ASSERT_EQ(Lptrain("train --run-dir " + other + " " + kRun + " trainer.total_timesteps=128").exit_code, 0);
+  const std::string other_metrics = ReadFile(other + "/metrics.jsonl");
+  const Outcome takeover = Lptrain("train --run-dir " + other + " --resume " + Ckpt(run_dir, 4));
+  EXPECT_EQ(takeover.exit_code, 2) << takeover.output;
+  EXPECT_TRUE(Contains(takeover.output, "holds another run")) << takeover.output;
+  EXPECT_EQ(ReadFile(other + "/metrics.jsonl"), other_metrics);
   RemoveDir(dir);
 }
 
