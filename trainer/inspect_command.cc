@@ -324,7 +324,7 @@ void PrintText(const std::string& path, const io::CheckpointData& d, const Summa
   std::printf("%s\n", line.c_str());
   if (!s.top.empty()) {
     std::printf("  top tasks by learning progress:\n  %-20s %9s %8s %8s %8s  %s\n", "task id", "LP", "fast", "slow",
-                "samples", "label");
+                "results", "label");
     for (const TopTask& t : s.top) {
       std::printf("  %-20llu %9.4f %8.4f %8.4f %8lld  %s\n", static_cast<unsigned long long>(t.id), t.lp, t.fast,
                   t.slow, static_cast<long long>(t.results), t.label.c_str());
