@@ -110,7 +110,8 @@ def rows(d):
     for line in open(d + "/metrics.jsonl"):
         r = json.loads(line)
         out.append({k: v for k, v in r.items()
-                    if not k.startswith("timing/") and k != "charts/sps" and not k.startswith("curriculum/recompute_")})
+                    if not k.startswith("timing/") and k not in ("charts/sps", "curriculum/bytes")
+                    and not k.startswith("curriculum/recompute_")})
     return out
 ra, rb = rows(a), rows(b)
 assert [r["charts/iteration"] for r in ra] == list(range(1, 151)), "iterations are not 1..150"
