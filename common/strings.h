@@ -18,6 +18,10 @@ std::string ClosestMatch(std::string_view name, const std::vector<std::string>& 
 // "1234567" -> "1,234,567".
 std::string WithThousands(long long v);
 
+inline bool EndsWith(std::string_view s, std::string_view end) {
+  return s.size() >= end.size() && s.substr(s.size() - end.size()) == end;
+}
+
 }  // namespace lpt
 
 #endif  // LPTRAIN_COMMON_STRINGS_H_

@@ -35,6 +35,16 @@ void AbortAllRanks(const std::string& message) {
   std::abort();
 }
 
+// Large payloads go in chunks (MPI counts are ints): transfer(offset, count) for each.
+template <typename Transfer>
+Status InChunks(uint64_t size, Transfer transfer) {
+  constexpr uint64_t kChunk = 1u << 30;
+  for (uint64_t off = 0; off < size; off += kChunk) {
+    LPT_RETURN_IF_ERROR(transfer(off, static_cast<int>(std::min(kChunk, size - off))));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status MpiStatus(int code, const char* what) {
@@ -141,23 +151,21 @@ Status Control::ScatterBytes(const std::vector<std::vector<uint8_t>>& parts, std
     for (int r = 0; r < world_.size; ++r) sizes[r] = parts[r].size();
   }
   LPT_MPI_RETURN_IF_ERROR(MPI_Bcast(sizes.data(), world_.size, MPI_UINT64_T, 0, MPI_COMM_WORLD));
-  constexpr uint64_t kChunk = 1u << 30;
   if (is_root()) {
     *mine = parts[0];
     for (int r = 1; r < world_.size; ++r) {
-      for (uint64_t off = 0; off < sizes[r]; off += kChunk) {
-        const int n = static_cast<int>(std::min(kChunk, sizes[r] - off));
+      LPT_RETURN_IF_ERROR(InChunks(sizes[r], [&](uint64_t off, int n) -> Status {
         LPT_MPI_RETURN_IF_ERROR(MPI_Send(parts[r].data() + off, n, MPI_BYTE, r, 7, MPI_COMM_WORLD));
-      }
+        return Status::Ok();
+      }));
     }
     return Status::Ok();
   }
   mine->resize(sizes[world_.rank]);
-  for (uint64_t off = 0; off < mine->size(); off += kChunk) {
-    const int n = static_cast<int>(std::min<uint64_t>(kChunk, mine->size() - off));
+  return InChunks(mine->size(), [&](uint64_t off, int n) -> Status {
     LPT_MPI_RETURN_IF_ERROR(MPI_Recv(mine->data() + off, n, MPI_BYTE, 0, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status Control::BroadcastBytes(std::vector<uint8_t>* buffer) {
@@ -165,13 +173,10 @@ Status Control::BroadcastBytes(std::vector<uint8_t>* buffer) {
   uint64_t size = buffer->size();
   LPT_MPI_RETURN_IF_ERROR(MPI_Bcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD));
   buffer->resize(size);
-  // Large payloads go in chunks: MPI counts are ints.
-  constexpr uint64_t kChunk = 1u << 30;
-  for (uint64_t off = 0; off < size; off += kChunk) {
-    const int n = static_cast<int>(std::min(kChunk, size - off));
+  return InChunks(size, [&](uint64_t off, int n) -> Status {
     LPT_MPI_RETURN_IF_ERROR(MPI_Bcast(buffer->data() + off, n, MPI_BYTE, 0, MPI_COMM_WORLD));
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status Control::AllreduceSum(std::vector<double>* values) {

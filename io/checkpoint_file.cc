@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/rng.h"
+#include "common/strings.h"
 
 namespace lpt::io {
 namespace {
@@ -406,19 +407,29 @@ std::string CheckpointPath(const std::string& dir, int64_t iteration) {
   return dir + "/ckpt-" + std::to_string(iteration) + ".h5";
 }
 
+namespace {
+
+// The names in dir ("." and ".." too); none for a missing dir.
+std::vector<std::string> Names(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+    ::closedir(d);
+  }
+  return names;
+}
+
+}  // namespace
+
 std::vector<CheckpointEntry> ListCheckpoints(const std::string& dir) {
   std::vector<CheckpointEntry> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
+  for (const std::string& name : Names(dir)) {
     // ckpt-<digits>.h5 exactly.
-    if (name.size() <= 8 || name.rfind("ckpt-", 0) != 0 || name.substr(name.size() - 3) != ".h5") continue;
+    if (name.size() <= 8 || name.rfind("ckpt-", 0) != 0 || !EndsWith(name, ".h5")) continue;
     const std::string digits = name.substr(5, name.size() - 8);
     if (digits.empty() || digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) continue;
     out.push_back({std::stoll(digits), dir + "/" + name});
   }
-  ::closedir(d);
   std::sort(out.begin(), out.end(), [](const CheckpointEntry& a, const CheckpointEntry& b) {
     return a.iteration > b.iteration;
   });
@@ -427,14 +438,8 @@ std::vector<CheckpointEntry> ListCheckpoints(const std::string& dir) {
 
 Status PruneCheckpoints(const std::string& dir, int keep) {
   // Leftovers of interrupted writes (only this process writes here).
-  if (DIR* d = ::opendir(dir.c_str())) {
-    std::vector<std::string> stray;
-    while (const dirent* e = ::readdir(d)) {
-      const std::string name = e->d_name;
-      if (name.rfind("ckpt-", 0) == 0 && name.size() > 7 && name.substr(name.size() - 7) == ".h5.tmp") stray.push_back(name);
-    }
-    ::closedir(d);
-    for (const std::string& name : stray) ::unlink((dir + "/" + name).c_str());
+  for (const std::string& name : Names(dir)) {
+    if (name.rfind("ckpt-", 0) == 0 && EndsWith(name, ".h5.tmp")) ::unlink((dir + "/" + name).c_str());
   }
   const std::vector<CheckpointEntry> all = ListCheckpoints(dir);
   for (size_t i = static_cast<size_t>(std::max(keep, 0)); i < all.size(); ++i) {

@@ -20,6 +20,7 @@
 #include "common/rng.h"
 #include "curriculum/curriculum.h"
 #include "trainer/bench_util.h"
+#include "trainer/command_options.h"
 #include "trainer/commands.h"
 #include "trainer/exit_codes.h"
 
@@ -233,18 +234,11 @@ int RunBenchCurriculumCommand(int argc, char** argv) {
        cxxopts::value<int>()->default_value("0"))
       ("results", "results per configuration; presets that recompute on every result "
                   "(batch 1) run 1/100 of them", cxxopts::value<int64_t>()->default_value("10000000"))
-      ("json", "print one JSON object as the last line")
-      ("h,help", "show this help");
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::fputs(options.help().c_str(), stdout);
-    return kExitOk;
-  }
-  if (!args.unmatched().empty()) {
-    std::fprintf(stderr, "lptrain bench curriculum: unexpected argument '%s'\n",
-                 args.unmatched()[0].c_str());
-    return kExitUsage;
-  }
+      ("json", "print one JSON object as the last line");
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
+  if (!parsed) return kExitOk;
+  const cxxopts::ParseResult& args = *parsed;
+  if (!NoStrayArguments(args, "lptrain bench curriculum")) return kExitUsage;
   const int64_t results = args["results"].as<int64_t>();
   const int pool = args["pool"].as<int>();
   if (results < 1000 || pool < 0) {

@@ -14,6 +14,7 @@
 
 #include "envsim/arena.h"
 #include "envsim/step_storage.h"
+#include "trainer/command_options.h"
 #include "trainer/commands.h"
 #include "trainer/exit_codes.h"
 #include "trainer/random_actions.h"
@@ -98,17 +99,11 @@ int RunBenchEnvCommand(int argc, char** argv) {
       ("recipe", "task recipe (arena, arena_basic_easy_shaped)",
        cxxopts::value<std::string>()->default_value("arena"))
       ("seed", "seed", cxxopts::value<uint64_t>()->default_value("1"))
-      ("json", "print one JSON object as the last line")
-      ("h,help", "show this help");
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::fputs(options.help().c_str(), stdout);
-    return kExitOk;
-  }
-  if (!args.unmatched().empty()) {
-    std::fprintf(stderr, "lptrain bench env: unexpected argument '%s'\n", args.unmatched()[0].c_str());
-    return kExitUsage;
-  }
+      ("json", "print one JSON object as the last line");
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
+  if (!parsed) return kExitOk;
+  const cxxopts::ParseResult& args = *parsed;
+  if (!NoStrayArguments(args, "lptrain bench env")) return kExitUsage;
   const int envs = args["envs"].as<int>();
   const int threads = args["threads"].as<int>();
   const double seconds = args["seconds"].as<double>();

@@ -24,6 +24,12 @@ std::optional<cxxopts::ParseResult> ParseOrHelp(cxxopts::Options* options, int a
   return args;
 }
 
+bool NoStrayArguments(const cxxopts::ParseResult& args, const char* command) {
+  if (args.unmatched().empty()) return true;
+  std::fprintf(stderr, "%s: unexpected argument '%s'\n", command, args.unmatched()[0].c_str());
+  return false;
+}
+
 Status ApplyConfigArguments(const cxxopts::ParseResult& args, ConfigBuilder* builder) {
   if (args.count("config")) LPT_RETURN_IF_ERROR(builder->LoadYaml(args["config"].as<std::string>()));
   if (args.count("overrides")) {

@@ -15,6 +15,8 @@ namespace lpt {
 void AddConfigOptions(cxxopts::Options* options);
 // Adds -h/--help, parses, and prints the help when asked (then returns nullopt: exit 0).
 std::optional<cxxopts::ParseResult> ParseOrHelp(cxxopts::Options* options, int argc, char** argv);
+// True when nothing was left unparsed; else prints "<command>: unexpected argument 'x'".
+bool NoStrayArguments(const cxxopts::ParseResult& args, const char* command);
 // --config, then key=value, onto builder (later wins).
 Status ApplyConfigArguments(const cxxopts::ParseResult& args, ConfigBuilder* builder);
 // The same onto the defaults, resolved.

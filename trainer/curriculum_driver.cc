@@ -24,6 +24,12 @@ std::vector<uint8_t> PackResults(const std::vector<uint64_t>& ids, const std::ve
   return out;
 }
 
+// This rank's task draws: substream rank (+ generation << 32 after a layout change).
+CounterRng SamplerStream(uint64_t seed, const distributed::Control* control, uint64_t generation) {
+  const uint64_t rank = control != nullptr ? static_cast<uint64_t>(control->world().rank) : 0;
+  return CounterRng(seed, kSamplerStream, rank + (generation << 32));
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<CurriculumDriver>> CurriculumDriver::Create(const RunConfig& config, int num_envs,
@@ -48,7 +54,7 @@ CurriculumDriver::CurriculumDriver(const RunConfig& config,
       curriculum_(std::move(curriculum)),
       control_(control),
       distributed_(control != nullptr && control->world().size > 1),
-      sampler_(config.seed, kSamplerStream, control != nullptr ? static_cast<uint64_t>(control->world().rank) : 0),
+      sampler_(SamplerStream(config.seed, control, 0)),
       current_(num_envs, 0),
       pending_(num_envs, 0),
       score_max_(num_envs, 1.0),
@@ -196,8 +202,7 @@ Status CurriculumDriver::ImportRankState(const ArrayBundle& b) {
 }
 
 void CurriculumDriver::OffsetSampler(uint64_t generation) {
-  const uint64_t rank = control_ != nullptr ? static_cast<uint64_t>(control_->world().rank) : 0;
-  sampler_ = CounterRng(config_.seed, kSamplerStream, rank + (generation << 32));
+  sampler_ = SamplerStream(config_.seed, control_, generation);
 }
 
 void CurriculumDriver::RestoreCounters(const std::vector<int64_t>& c) {

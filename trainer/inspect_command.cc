@@ -27,6 +27,14 @@ class Json {
     out += Quote(k) + ":";
     fresh_ = true;
   }
+  void Num(const std::string& key, double v) {
+    Key(key);
+    Num(v);
+  }
+  void Str(const std::string& key, const std::string& s) {
+    Key(key);
+    Str(s);
+  }
   void Str(const std::string& s) {
     Comma();
     out += Quote(s);
@@ -199,17 +207,14 @@ Summary Summarize(const io::CheckpointData& d, int top_n) {
 void PrintJson(const std::string& path, const io::CheckpointData& d, const Summary& s) {
   Json j;
   j.Open('{');
-  j.Key("file");
-  j.Str(path);
+  j.Str("file", path);
   j.Key("attributes");
   j.Open('{');
   for (const auto& [k, v] : d.int_attrs) {
-    j.Key(k);
-    j.Num(static_cast<double>(v));
+    j.Num(k, static_cast<double>(v));
   }
   for (const auto& [k, v] : d.text_attrs) {
-    j.Key(k);
-    j.Str(v);
+    j.Str(k, v);
   }
   j.Close('}');
   j.Key("groups");
@@ -220,56 +225,40 @@ void PrintJson(const std::string& path, const io::CheckpointData& d, const Summa
   j.Open('[');
   for (const Param& p : s.params) {
     j.Open('{');
-    j.Key("name");
-    j.Str(p.name);
+    j.Str("name", p.name);
     j.Key("shape");
     j.Open('[');
     for (int64_t x : p.shape) j.Num(static_cast<double>(x));
     j.Close(']');
-    j.Key("count");
-    j.Num(static_cast<double>(p.count));
-    j.Key("l2_norm");
-    j.Num(p.norm);
+    j.Num("count", static_cast<double>(p.count));
+    j.Num("l2_norm", p.norm);
     j.Close('}');
   }
   j.Close(']');
-  j.Key("total_parameters");
-  j.Num(static_cast<double>(s.total_params));
+  j.Num("total_parameters", static_cast<double>(s.total_params));
   j.Key("optimizer");
   j.Open('{');
-  j.Key("adam_step");
-  j.Num(static_cast<double>(s.adam_step));
-  j.Key("learning_rate");
-  j.Num(s.lr);
+  j.Num("adam_step", static_cast<double>(s.adam_step));
+  j.Num("learning_rate", s.lr);
   j.Close('}');
   j.Key("curriculum");
   j.Open('{');
-  j.Key("pool_size");
-  j.Num(static_cast<double>(s.pool));
-  j.Key("active_tasks");
-  j.Num(static_cast<double>(s.active));
-  j.Key("labels");
-  j.Num(static_cast<double>(s.labels));
+  j.Num("pool_size", static_cast<double>(s.pool));
+  j.Num("active_tasks", static_cast<double>(s.active));
+  j.Num("labels", static_cast<double>(s.labels));
   for (const auto& [k, v] : s.counters) {
-    j.Key(k);
-    j.Num(static_cast<double>(v));
+    j.Num(k, static_cast<double>(v));
   }
   j.Key("top_tasks");
   j.Open('[');
   for (const TopTask& t : s.top) {
     j.Open('{');
-    j.Key("task_id");
-    j.Str(std::to_string(t.id));  // 64-bit ids do not fit a JSON number exactly
-    j.Key("label");
-    j.Str(t.label);
-    j.Key("learning_progress");
-    j.Num(t.lp);
-    j.Key("fast_ema");
-    j.Num(t.fast);
-    j.Key("slow_ema");
-    j.Num(t.slow);
-    j.Key("results");
-    j.Num(static_cast<double>(t.results));
+    j.Str("task_id", std::to_string(t.id));  // 64-bit ids do not fit a JSON number exactly
+    j.Str("label", t.label);
+    j.Num("learning_progress", t.lp);
+    j.Num("fast_ema", t.fast);
+    j.Num("slow_ema", t.slow);
+    j.Num("results", static_cast<double>(t.results));
     j.Close('}');
   }
   j.Close(']');
@@ -278,18 +267,12 @@ void PrintJson(const std::string& path, const io::CheckpointData& d, const Summa
   j.Open('[');
   for (const RankSummary& r : s.ranks) {
     j.Open('{');
-    j.Key("rank");
-    j.Num(r.rank);
-    j.Key("envs");
-    j.Num(static_cast<double>(r.envs));
-    j.Key("agents_per_env");
-    j.Num(static_cast<double>(r.agents));
-    j.Key("mean_episode_step");
-    j.Num(r.mean_step);
-    j.Key("episodes");
-    j.Num(static_cast<double>(r.episodes));
-    j.Key("results");
-    j.Num(static_cast<double>(r.results));
+    j.Num("rank", r.rank);
+    j.Num("envs", static_cast<double>(r.envs));
+    j.Num("agents_per_env", static_cast<double>(r.agents));
+    j.Num("mean_episode_step", r.mean_step);
+    j.Num("episodes", static_cast<double>(r.episodes));
+    j.Num("results", static_cast<double>(r.results));
     j.Close('}');
   }
   j.Close(']');

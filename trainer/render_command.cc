@@ -8,6 +8,7 @@
 #include "envsim/arena.h"
 #include "envsim/render.h"
 #include "envsim/step_storage.h"
+#include "trainer/command_options.h"
 #include "trainer/commands.h"
 #include "trainer/exit_codes.h"
 #include "trainer/random_actions.h"
@@ -22,17 +23,11 @@ int RunRenderCommand(int argc, char** argv) {
       ("seed", "map and action seed", cxxopts::value<uint64_t>()->default_value("0"))
       ("steps", "random steps to take before printing", cxxopts::value<int>()->default_value("200"))
       ("recipe", "task recipe (arena, arena_basic_easy_shaped)",
-       cxxopts::value<std::string>()->default_value("arena"))
-      ("h,help", "show this help");
-  const cxxopts::ParseResult args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::fputs(options.help().c_str(), stdout);
-    return kExitOk;
-  }
-  if (!args.unmatched().empty()) {
-    std::fprintf(stderr, "lptrain render: unexpected argument '%s'\n", args.unmatched()[0].c_str());
-    return kExitUsage;
-  }
+       cxxopts::value<std::string>()->default_value("arena"));
+  const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
+  if (!parsed) return kExitOk;
+  const cxxopts::ParseResult& args = *parsed;
+  if (!NoStrayArguments(args, "lptrain render")) return kExitUsage;
   const int steps = args["steps"].as<int>();
   if (steps < 0) {
     std::fprintf(stderr, "lptrain render: --steps %d must be >= 0\n", steps);

@@ -12,6 +12,7 @@
 #include <cxxopts.hpp>
 
 #include "common/files.h"
+#include "common/strings.h"
 #include "io/checkpoint_file.h"
 #include "trainer/command_options.h"
 #include "trainer/commands.h"
@@ -28,6 +29,17 @@ std::string DefaultRunName() {
   const std::time_t now = std::time(nullptr);
   std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", std::localtime(&now));
   return buf;
+}
+
+// The directory part of path ("." for a bare name).
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+bool SameDirectory(const std::string& a, const std::string& b) {
+  char ra[PATH_MAX], rb[PATH_MAX];
+  return ::realpath(a.c_str(), ra) != nullptr && ::realpath(b.c_str(), rb) != nullptr && std::strcmp(ra, rb) == 0;
 }
 
 // The settings that give the model its shape: a resumed run keeps them.
@@ -133,26 +145,13 @@ ResumePlan PlanResume(const cxxopts::ParseResult& args, const std::string& mode,
 // from (RUN_DIR/checkpoints/ckpt-N.h5), else runs/<run>, else runs/<date-time>.
 std::string DefaultRunDir(const cxxopts::ParseResult& args, const std::string& resume) {
   if (resume != "auto" && resume != "none") {
-    const size_t slash = resume.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : resume.substr(0, slash);
-    const size_t up = dir.rfind('/');
-    const std::string name = up == std::string::npos ? dir : dir.substr(up + 1);
-    if (name == "checkpoints") return up == std::string::npos ? "." : dir.substr(0, up);
+    const std::string dir = DirectoryOf(resume);
+    if (dir == "checkpoints" || EndsWith(dir, "/checkpoints")) return DirectoryOf(dir);
   }
   ConfigBuilder builder;
   StatusOr<RunConfig> config = ApplyConfigArguments(args, &builder).ok() ? builder.Resolve() : StatusOr<RunConfig>(RunConfig());
   const std::string run = config.ok() ? config->run : "";
   return "runs/" + (run.empty() ? DefaultRunName() : run);
-}
-
-std::string DirectoryOf(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-bool SameDirectory(const std::string& a, const std::string& b) {
-  char ra[PATH_MAX], rb[PATH_MAX];
-  return ::realpath(a.c_str(), ra) != nullptr && ::realpath(b.c_str(), rb) != nullptr && std::strcmp(ra, rb) == 0;
 }
 
 Status MoveNewerCheckpointsAside(const std::string& dir, int64_t iteration) {

@@ -68,6 +68,11 @@ StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunConfig& config, cons
   m.config = config;
   m.options = options;
   if (options.control != nullptr) m.world = options.control->world();
+  m.control = options.control;
+  if (m.control == nullptr) {
+    m.solo = std::make_unique<distributed::Control>(m.world);
+    m.control = m.solo.get();
+  }
   const TrainerConfig& tc = config.trainer;
   if (config.device == "cuda" && !torch::cuda::is_available()) {
     return Status::FailedPrecondition("trainer.device: cuda requested but LibTorch sees no usable GPU "
@@ -289,7 +294,7 @@ UpdateStats Trainer::Impl::Update() {
   };
   sync.mean_over_ranks = [this](double v) {
     std::vector<double> x = {v};
-    const Status st = options.control->AllreduceSum(&x);
+    const Status st = control->AllreduceSum(&x);
     LPT_CHECK(st.ok()) << st.message();
     return x[0] / world.size;
   };
@@ -310,8 +315,8 @@ MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_seconds
   for (double g : tally.gained) sums.push_back(g);
   std::vector<double> times = {iteration_seconds, rollout_seconds, env_seconds, inference_seconds,
                                curriculum_seconds, update_seconds, sync_seconds};
-  if (options.control != nullptr && world.size > 1) {
-    LPT_CHECK(options.control->AllreduceSum(&sums).ok() && options.control->AllreduceMax(&times).ok())
+  if (world.size > 1) {
+    LPT_CHECK(control->AllreduceSum(&sums).ok() && control->AllreduceMax(&times).ok())
         << "metrics reduction failed";
   }
   const double ranks = world.size;
@@ -440,7 +445,7 @@ StatusOr<MetricsRow> Trainer::RunIteration() {
   if (m.world.size > 1 && tc.checksum_interval > 0 && m.iteration % tc.checksum_interval == 0) {
     const double mine = m.Checksum();
     std::vector<double> extremes = {mine, -mine};
-    LPT_RETURN_IF_ERROR(m.options.control->AllreduceMax(&extremes));
+    LPT_RETURN_IF_ERROR(m.control->AllreduceMax(&extremes));
     if (extremes[0] != -extremes[1]) {
       char buf[160];
       std::snprintf(buf, sizeof(buf), "parameters differ across ranks at iteration %lld (checksums from %.17g to %.17g)",
@@ -473,7 +478,7 @@ StatusOr<TrainResult> Trainer::Run() {
     // Ranks agree at the iteration boundary: one rank's signal stops them all; rank 0's clock
     // decides time limits.
     std::vector<double> agree = {static_cast<double>(StopSignal()), Since(run_start), Since(last_save)};
-    if (m.options.control != nullptr) LPT_RETURN_IF_ERROR(m.options.control->AllreduceMax(&agree));
+    LPT_RETURN_IF_ERROR(m.control->AllreduceMax(&agree));
     if (agree[0] != 0) {
       result.stop_signal = static_cast<int>(agree[0]);
       break;

@@ -104,6 +104,9 @@ struct Trainer::Impl {
   RunConfig config;
   TrainOptions options;
   distributed::WorldInfo world;
+  // The job's control collectives: options.control, or a world of one's (local copies).
+  distributed::Control* control = nullptr;
+  std::unique_ptr<distributed::Control> solo;
   std::unique_ptr<distributed::GradientComm> comm;
   std::unique_ptr<GradientAverager> averager;
   std::string comm_note;  // why the comm is what it is (e.g. NCCL fell back to MPI)

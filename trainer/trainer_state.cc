@@ -262,15 +262,13 @@ Status Trainer::Impl::ImportRank(const BundleMap& parts) {
 }
 
 Status Trainer::Impl::ReceiveShared(const io::CheckpointData* data) {
-  distributed::Control single(world);
-  distributed::Control& control = options.control != nullptr ? *options.control : single;
   std::vector<uint8_t> shared;
   if (root()) {
     BundleMap m;
     for (const char* g : {"model", "optimizer", "trainer"}) m[g] = data->groups.at(g);
     shared = PackBundles(m);
   }
-  LPT_RETURN_IF_ERROR(control.BroadcastBytes(&shared));
+  LPT_RETURN_IF_ERROR(control->BroadcastBytes(&shared));
   LPT_ASSIGN_OR_RETURN(resume_shared, UnpackBundles(shared));
   if (resume_shared.count("trainer") == 0) return Status::Corruption("/trainer: missing group");
   LPT_ASSIGN_OR_RETURN(const SavedLayout saved, ReadLayout(resume_shared.at("trainer")));
@@ -280,8 +278,6 @@ Status Trainer::Impl::ReceiveShared(const io::CheckpointData* data) {
 }
 
 Status Trainer::Impl::Restore(const io::CheckpointData* data) {
-  distributed::Control single(world);
-  distributed::Control& control = options.control != nullptr ? *options.control : single;
   // Model, optimizer and counters: the same on every rank.
   LPT_RETURN_IF_ERROR(ImportModel(resume_shared.at("model"), policy).WithPrefix("/model"));
   LPT_RETURN_IF_ERROR(ImportOptimizer(resume_shared.at("optimizer"), policy, *optimizer).WithPrefix("/optimizer"));
@@ -303,7 +299,7 @@ Status Trainer::Impl::Restore(const io::CheckpointData* data) {
       }
     }
     std::vector<uint8_t> mine;
-    LPT_RETURN_IF_ERROR(control.ScatterBytes(parts, &mine));
+    LPT_RETURN_IF_ERROR(control->ScatterBytes(parts, &mine));
     LPT_ASSIGN_OR_RETURN(const BundleMap own, UnpackBundles(mine));
     LPT_RETURN_IF_ERROR(ImportRank(own));
     // Again, as saved: drawing the fresh envs' first tasks (Create) moved its sampler.
@@ -338,10 +334,8 @@ Status Trainer::Impl::Restore(const io::CheckpointData* data) {
 }
 
 StatusOr<io::CheckpointData> Trainer::Impl::Capture() {
-  distributed::Control single(world);
-  distributed::Control& control = options.control != nullptr ? *options.control : single;
   std::vector<std::vector<uint8_t>> all;
-  LPT_RETURN_IF_ERROR(control.GatherBytes(PackBundles(ExportRank()), &all));
+  LPT_RETURN_IF_ERROR(control->GatherBytes(PackBundles(ExportRank()), &all));
   io::CheckpointData d;
   if (!root()) return d;
   for (const std::vector<uint8_t>& part : all) {
@@ -387,7 +381,7 @@ StatusOr<std::string> Trainer::SaveCheckpoint() {
   }
   // Every rank learns the outcome (also of a failure on rank 0 alone), so all return the same.
   std::vector<uint8_t> verdict = {static_cast<uint8_t>(st.ok() ? 0 : 1)};
-  if (m.options.control != nullptr) LPT_RETURN_IF_ERROR(m.options.control->BroadcastBytes(&verdict));
+  LPT_RETURN_IF_ERROR(m.control->BroadcastBytes(&verdict));
   if (verdict[0] != 0) {
     return !st.ok() ? st : Status::IoError("rank 0 could not write the checkpoint " + path);
   }
@@ -417,13 +411,10 @@ Status CheckCheckpoint(const io::CheckpointData& data, const RunConfig& config, 
   LPT_RETURN_IF_ERROR(ImportOptimizer(*optimizer, policy, adam).WithPrefix("/optimizer"));
   // The curriculum into a scratch one of this config.
   LPT_ASSIGN_OR_RETURN(const ArrayBundle* curriculum, Group(data, "curriculum"));
-  {
-    LPT_ASSIGN_OR_RETURN(std::unique_ptr<CurriculumDriver> driver, CurriculumDriver::Create(config, config.num_envs));
-    LPT_RETURN_IF_ERROR(driver->curriculum()->ImportState(*curriculum).WithPrefix("/curriculum"));
-  }
+  LPT_ASSIGN_OR_RETURN(std::unique_ptr<CurriculumDriver> driver, CurriculumDriver::Create(config, config.num_envs));
+  LPT_RETURN_IF_ERROR(driver->curriculum()->ImportState(*curriculum).WithPrefix("/curriculum"));
   if (saved.world_size != world_size || saved.num_envs != config.num_envs) return Status::Ok();  // fresh envs
   // Every rank's envs, task draws and rollout carry into scratch ones.
-  LPT_ASSIGN_OR_RETURN(std::unique_ptr<CurriculumDriver> driver, CurriculumDriver::Create(config, config.num_envs));
   for (int r = 0; r < world_size; ++r) {
     LPT_ASSIGN_OR_RETURN(const ArrayBundle* env, Group(data, RankGroup(r, "env")));
     LPT_ASSIGN_OR_RETURN(const ArrayBundle* tasks, Group(data, RankGroup(r, "tasks")));

@@ -71,26 +71,23 @@ TEST(TrainMpi, RankZeroCurriculumReceivesEveryRanksResults) {
   RemoveDir(dir);
 }
 
-TEST(TrainMpi, AFailingRankEndsTheWholeJobWithItsMessage) {
+// A job with an injected fault ends by itself (no hang), non-zero, with `message` in its output.
+void ExpectJobEndsWith(int ranks, const std::string& fault, const std::string& message) {
   const std::string dir = TempDir();
-  const Outcome out = Mpirun(3, "train --run-dir " + dir + "/run " + kSmall +
-                                    " trainer.total_timesteps=100000000 trainer.debug_fail_rank=1 "
-                                    "trainer.debug_fail_iteration=3");
+  const Outcome out = Mpirun(ranks, "train --run-dir " + dir + "/run " + kSmall +
+                                        " trainer.total_timesteps=100000000 trainer.debug_fail_rank=1 " + fault);
   EXPECT_NE(out.exit_code, 0);
   EXPECT_NE(out.exit_code, 124) << "the job hung instead of ending";
-  EXPECT_NE(out.output.find("[rank 1] lptrain train: injected failure"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find(message), std::string::npos) << out.output;
   RemoveDir(dir);
 }
 
+TEST(TrainMpi, AFailingRankEndsTheWholeJobWithItsMessage) {
+  ExpectJobEndsWith(3, "trainer.debug_fail_iteration=3", "[rank 1] lptrain train: injected failure");
+}
+
 TEST(TrainMpi, ParametersThatDriftApartStopTheJobWithAClearError) {
-  const std::string dir = TempDir();
-  const Outcome out = Mpirun(2, "train --run-dir " + dir + "/run " + kSmall +
-                                    " trainer.total_timesteps=100000000 trainer.debug_fail_rank=1 "
-                                    "trainer.debug_perturb_iteration=2");
-  EXPECT_NE(out.exit_code, 0);
-  EXPECT_NE(out.exit_code, 124) << "the job hung instead of ending";
-  EXPECT_NE(out.output.find("parameters differ across ranks at iteration 2"), std::string::npos) << out.output;
-  RemoveDir(dir);
+  ExpectJobEndsWith(2, "trainer.debug_perturb_iteration=2", "parameters differ across ranks at iteration 2");
 }
 
 // Two ranks for 8 iterations vs 3, stop, resume on two ranks, 5 more: the same state (every
