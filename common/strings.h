@@ -18,6 +18,9 @@ std::string ClosestMatch(std::string_view name, const std::vector<std::string>& 
 // "1234567" -> "1,234,567".
 std::string WithThousands(long long v);
 
+// printf-style formatting into a std::string.
+std::string StrFormat(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
 inline bool EndsWith(std::string_view s, std::string_view end) {
   return s.size() >= end.size() && s.substr(s.size() - end.size()) == end;
 }

@@ -45,6 +45,17 @@ std::string Fixed1(double v) {
 
 }  // namespace
 
+const CounterTable<CurriculumCounters>& CurriculumCounters::Table() {
+  using C = CurriculumCounters;
+  static const CounterTable<C> table = {
+      {"updates", &C::updates},           {"stale_results", &C::stale_results},
+      {"invalidations", &C::invalidations}, {"cache_hits", &C::cache_hits},
+      {"cache_misses", &C::cache_misses}, {"created", &C::created},
+      {"evicted", &C::evicted},           {"since_recompute", &C::since_recompute},
+  };
+  return table;
+}
+
 double Gini(std::vector<double> values) {
   const size_t n = values.size();
   if (n == 0) return 0.0;
@@ -93,7 +104,6 @@ Curriculum::Curriculum(const CurriculumConfig& config, std::shared_ptr<const Tas
   task_list_.reserve(n);
   scores_.reserve(n);
   scratch_ids_.reserve(n);
-  log_sink_ = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
 }
 
 // A slot's statistics as for a task with no results yet.
@@ -127,7 +137,7 @@ uint32_t Curriculum::AddTask(uint64_t task_id) {
   task_id_[slot] = task_id;
   id_map_.Insert(task_id, slot);
   ClearSlot(slot);
-  ++created_;
+  ++counters_.created;
   membership_changed_ = true;
   return slot;
 }
@@ -143,8 +153,8 @@ void Curriculum::ReplaceTask(uint32_t slot, uint64_t task_id) {
   task_id_[slot] = task_id;
   id_map_.Insert(task_id, slot);
   ClearSlot(slot);
-  ++created_;
-  ++evicted_;
+  ++counters_.created;
+  ++counters_.evicted;
   membership_changed_ = true;
 }
 
@@ -153,7 +163,7 @@ void Curriculum::ReplaceTask(uint32_t slot, uint64_t task_id) {
 void Curriculum::Update(uint64_t task_id, double score, double max_score) {
   const uint32_t slot = id_map_.Find(task_id);
   if (slot == IdSlotMap::kNone || !std::isfinite(score) || !std::isfinite(max_score)) {
-    ++stale_;
+    ++counters_.stale_results;
     return;
   }
   double s = max_score > 0 ? score / max_score : score;
@@ -183,9 +193,9 @@ void Curriculum::Update(uint64_t task_id, double score, double max_score) {
   LabelStats& ls = labels_.stats(label_[slot]);
   ls.reward_ema = ls.completions == 0 ? s : ls.reward_ema + alpha * (s - ls.reward_ema);
   ++ls.completions;
-  ++updates_;
-  if (++since_recompute_ >= config_.perf_invalidation_batch_size) Recompute();
-  if (config_.perf_log_metrics && updates_ % config_.perf_log_interval == 0) LogPerf();
+  ++counters_.updates;
+  if (++counters_.since_recompute >= config_.perf_invalidation_batch_size) Recompute();
+  if (config_.perf_log_metrics && counters_.updates % config_.perf_log_interval == 0) LogPerf();
 }
 
 TaskDraw Curriculum::Sample() {
@@ -199,7 +209,7 @@ TaskDraw Curriculum::Sample() {
 
 // --- per batch: O(n) ---
 
-// Raw LP scores of every slot (DESIGN.md §4): bidirectional |R(fast) - R(slow)| + lp_gain *
+// Raw LP scores of every slot (docs/design.md §4): bidirectional |R(fast) - R(slow)| + lp_gain *
 // max(R(fast), 0), or basic std-dev + exploration_bonus / sqrt(count); exploration_bonus for
 // tasks with fewer than min_samples_for_lp results; 0 for DiscreteRandom.
 void Curriculum::ScorePool() {
@@ -240,10 +250,10 @@ void Curriculum::BuildTaskList() {
   if (config_.perf_cache_task_list) {
     // The active list is maintained incrementally, so it is the task list.
     if (task_list_.size() == active_list_.size()) {
-      ++cache_hits_;
+      ++counters_.cache_hits;
     } else {
       task_list_ = active_list_;
-      ++cache_misses_;
+      ++counters_.cache_misses;
     }
     return;
   }
@@ -253,7 +263,7 @@ void Curriculum::BuildTaskList() {
   for (int slot = 0; slot < capacity_; ++slot) {
     if (active_[slot]) task_list_.push_back(static_cast<uint32_t>(slot));
   }
-  ++cache_misses_;
+  ++counters_.cache_misses;
 }
 
 // Bottom-percentile eviction with a per-recompute cap. A task may go when it has at least
@@ -309,8 +319,8 @@ void Curriculum::Recompute() {
   for (size_t i = 0; i < n; ++i) scores_[i] = raw_[task_list_[i]];
   Evict();
   PublishSnapshot();
-  since_recompute_ = 0;
-  ++invalidations_;
+  counters_.since_recompute = 0;
+  ++counters_.invalidations;
   const uint64_t dt = NowNs() - t0;
   recompute_ns_total_ += dt;
   recompute_ns_max_ = std::max(recompute_ns_max_, dt);
@@ -379,33 +389,35 @@ void Curriculum::PublishSnapshot(const std::vector<double>* saved) {
 // --- reporting ---
 
 std::string Curriculum::PerfLogLines() const {
-  const double reduction = invalidations_ > 0 ? static_cast<double>(updates_) / invalidations_ : 0.0;
-  const int64_t lookups = cache_hits_ + cache_misses_;
-  const double hit_rate = lookups > 0 ? 100.0 * cache_hits_ / lookups : 0.0;
-  return "[LP_PERF] Invalidations: " + std::to_string(invalidations_) +
-         ", Total updates: " + std::to_string(updates_) +
+  const double reduction = counters_.invalidations > 0 ? static_cast<double>(counters_.updates) / counters_.invalidations : 0.0;
+  const int64_t lookups = counters_.cache_hits + counters_.cache_misses;
+  const double hit_rate = lookups > 0 ? 100.0 * counters_.cache_hits / lookups : 0.0;
+  return "[LP_PERF] Invalidations: " + std::to_string(counters_.invalidations) +
+         ", Total updates: " + std::to_string(counters_.updates) +
          ", Batch size: " + std::to_string(config_.perf_invalidation_batch_size) +
          ", Reduction: " + Fixed1(reduction) + "x\n" +
-         "[LP_PERF] Task list cache: " + std::to_string(cache_hits_) + " hits, " +
-         std::to_string(cache_misses_) + " misses, hit rate: " + Fixed1(hit_rate) + "%";
+         "[LP_PERF] Task list cache: " + std::to_string(counters_.cache_hits) + " hits, " +
+         std::to_string(counters_.cache_misses) + " misses, hit rate: " + Fixed1(hit_rate) + "%";
 }
 
-void Curriculum::LogPerf() { log_sink_(PerfLogLines()); }
+void Curriculum::LogPerf() {
+  if (log_sink_) log_sink_(PerfLogLines());
+}
 
 CurriculumStats Curriculum::Stats() const {
   CurriculumStats s;
-  s.updates = updates_;
-  s.completed = updates_;
-  s.stale_results = stale_;
-  s.invalidations = invalidations_;
-  s.cache_hits = cache_hits_;
-  s.cache_misses = cache_misses_;
-  s.created = created_;
-  s.evicted = evicted_;
+  s.updates = counters_.updates;
+  s.completed = counters_.updates;
+  s.stale_results = counters_.stale_results;
+  s.invalidations = counters_.invalidations;
+  s.cache_hits = counters_.cache_hits;
+  s.cache_misses = counters_.cache_misses;
+  s.created = counters_.created;
+  s.evicted = counters_.evicted;
   s.snapshot_version = version_;
-  s.reduction_ratio = invalidations_ > 0 ? static_cast<double>(updates_) / invalidations_ : 0.0;
-  s.cache_hit_rate = cache_hits_ + cache_misses_ > 0
-                         ? static_cast<double>(cache_hits_) / (cache_hits_ + cache_misses_)
+  s.reduction_ratio = counters_.invalidations > 0 ? static_cast<double>(counters_.updates) / counters_.invalidations : 0.0;
+  s.cache_hit_rate = counters_.cache_hits + counters_.cache_misses > 0
+                         ? static_cast<double>(counters_.cache_hits) / (counters_.cache_hits + counters_.cache_misses)
                          : 0.0;
   s.gini_sampling = Gini(snapshot_->probabilities);
   s.max_probability = snapshot_->probabilities.empty()
@@ -436,7 +448,7 @@ CurriculumStats Curriculum::Stats() const {
   }
   s.gini_pool_by_label = Gini(std::move(occupancy));
   s.gini_evictions_by_label = Gini(std::move(evictions));
-  s.recompute_mean_us = invalidations_ > 0 ? 1e-3 * recompute_ns_total_ / invalidations_ : 0.0;
+  s.recompute_mean_us = counters_.invalidations > 0 ? 1e-3 * recompute_ns_total_ / counters_.invalidations : 0.0;
   s.recompute_max_us = 1e-3 * recompute_ns_max_;
   s.pool_size = active_list_.size();
   s.bytes_pool = task_id_.capacity() * sizeof(uint64_t) +
@@ -486,8 +498,7 @@ ArrayBundle Curriculum::ExportState() const {
   ArrayBundle b;
   b.i64["capacity"] = {capacity_};
   b.i64["num_keys"] = {num_keys_};
-  b.i64["counters"] = {updates_, stale_, invalidations_, cache_hits_, cache_misses_,
-                       created_, evicted_, since_recompute_};
+  PutCounters(counters_, &b);
   b.u64["snapshot_version"] = {version_};
   b.u64["task_rng"] = {task_rng_.key(), task_rng_.counter()};
   b.u64["sample_rng"] = {sample_rng_.key(), sample_rng_.counter()};
@@ -523,7 +534,8 @@ Status Curriculum::ImportState(const ArrayBundle& b) {
         std::to_string(num_keys_) + " (num_active_tasks or the task generator changed)");
   }
   const int64_t n = capacity_;
-  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* counters, b.GetI64("counters", 8));
+  CurriculumCounters counters;
+  LPT_RETURN_IF_ERROR(GetCounters(b, &counters));
   LPT_ASSIGN_OR_RETURN(const uint64_t version, b.ScalarU64("snapshot_version"));
   LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* task_rng, b.GetU64("task_rng", 2));
   LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* sample_rng, b.GetU64("sample_rng", 2));
@@ -574,14 +586,7 @@ Status Curriculum::ImportState(const ArrayBundle& b) {
 
   // Everything checked: now replace the state.
   for (const F64& f : f64s) *f.into = *b.GetF64(f.name, n).value();
-  updates_ = (*counters)[0];
-  stale_ = (*counters)[1];
-  invalidations_ = (*counters)[2];
-  cache_hits_ = (*counters)[3];
-  cache_misses_ = (*counters)[4];
-  created_ = (*counters)[5];
-  evicted_ = (*counters)[6];
-  since_recompute_ = (*counters)[7];
+  counters_ = counters;
   version_ = version;
   task_rng_ = CounterRng::FromState((*task_rng)[0], (*task_rng)[1]);
   sample_rng_ = CounterRng::FromState((*sample_rng)[0], (*sample_rng)[1]);

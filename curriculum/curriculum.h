@@ -1,5 +1,5 @@
 // Curriculum: the Learning Progress curriculum (and DiscreteRandom) over a fixed-capacity task
-// pool. Cost model (DESIGN.md §4):
+// pool. Cost model (docs/design.md §4):
 //   Update  O(1): one hash lookup and a few EMAs per episode result;
 //   Sample  O(1): an alias-table draw from the current snapshot;
 //   Recompute O(n): every perf_invalidation_batch_size results (and on demand, e.g. at a
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/array_bundle.h"
+#include "common/counters.h"
 #include "common/rng.h"
 #include "common/status.h"
 #include "curriculum/config.h"
@@ -39,6 +40,19 @@ inline double Reweight(double p, double theta) {
 
 // Gini coefficient of non-negative values (0: all equal; -> 1: one holds everything).
 double Gini(std::vector<double> values);
+
+// The curriculum's counters, exported by name ("counter.updates", ...).
+struct CurriculumCounters {
+  int64_t updates = 0;          // results applied
+  int64_t stale_results = 0;    // results for tasks no longer in the pool (dropped)
+  int64_t invalidations = 0;    // recomputes
+  int64_t cache_hits = 0;       // recomputes that reused the task list
+  int64_t cache_misses = 0;     // recomputes that rebuilt it (or scanned every slot)
+  int64_t created = 0;          // tasks put into the pool
+  int64_t evicted = 0;          // tasks replaced by eviction
+  int64_t since_recompute = 0;  // results since the last recompute
+  static const CounterTable<CurriculumCounters>& Table();
+};
 
 struct TaskDraw {
   uint64_t task_id;
@@ -124,7 +138,7 @@ class Curriculum {
   CurriculumStats Stats() const;
   // The original guide's two "[LP_PERF] ..." lines.
   std::string PerfLogLines() const;
-  // Where [LP_PERF] lines go when perf_log_metrics is on (default: stderr).
+  // Where [LP_PERF] lines go when perf_log_metrics is on (nowhere until set).
   void set_log_sink(std::function<void(const std::string&)> sink) { log_sink_ = std::move(sink); }
 
   std::optional<TaskView> Task(uint64_t task_id) const;
@@ -175,7 +189,6 @@ class Curriculum {
   // Recompute.
   std::vector<uint32_t> task_list_;  // the snapshot's slots, in order
   bool membership_changed_ = true;   // since task_list_ was built
-  int64_t since_recompute_ = 0;
   std::shared_ptr<const Snapshot> snapshot_;
   struct Membership {
     std::vector<uint64_t> task_ids;
@@ -186,9 +199,7 @@ class Curriculum {
   std::vector<double> scores_;  // raw scores by task-list position
   std::vector<uint32_t> scratch_ids_;
 
-  // Counters.
-  int64_t updates_ = 0, stale_ = 0, invalidations_ = 0, cache_hits_ = 0, cache_misses_ = 0;
-  int64_t created_ = 0, evicted_ = 0;
+  CurriculumCounters counters_;
   uint64_t version_ = 0;
   uint64_t recompute_ns_total_ = 0, recompute_ns_max_ = 0;
   std::function<void(const std::string&)> log_sink_;

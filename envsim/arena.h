@@ -2,7 +2,7 @@
 // caller-owned buffers. No threads inside: a caller may step disjoint env ranges from
 // different threads at the same time. Stepping never allocates.
 //
-// Rules (DESIGN.md §3):
+// Rules (docs/design.md §3):
 //  - Each step: agents act one at a time in a seeded random order; then converters advance
 //    one tick; then every agent's reward is the change in sum_i min(inventory_i * weight_i,
 //    cap_i); then the episode ends (truncation) when it reaches its length.

@@ -1,4 +1,4 @@
-// Checkpoint files: HDF5, one file per checkpoint (DESIGN.md §7). The root carries metadata as
+// Checkpoint files: HDF5, one file per checkpoint (docs/design.md §6). The root carries metadata as
 // attributes; every group ("model", "optimizer", "trainer", "curriculum", "ranks/0/env", ...)
 // holds one dataset per named array of an ArrayBundle, with explicit little-endian types
 // (float32, float64, int64, uint64, uint8) and variable-length strings for text; a numeric array's
@@ -25,7 +25,7 @@
 namespace lpt::io {
 
 inline constexpr const char* kFormatName = "lptrain-checkpoint";
-inline constexpr int64_t kFormatVersion = 1;
+inline constexpr int64_t kFormatVersion = 2;  // 2: counters stored by name
 
 struct CheckpointData {
   std::map<std::string, std::string> text_attrs;  // e.g. config, created_utc, lptrain_version

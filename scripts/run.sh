@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh build >/dev/null
 run_dir="runs/main-$(date +%Y%m%d-%H%M%S)"
-./build/trainer/lptrain train --run-dir "$run_dir" trainer.total_timesteps=500000 "$@"
+./build/lptrain train --run-dir "$run_dir" trainer.total_timesteps=500000 "$@"
 scripts/plot_run.py "$run_dir"
-echo "outputs: $run_dir/config.yaml (resolved config), $run_dir/metrics.jsonl (one line per iteration), $run_dir/metrics.png, $run_dir/checkpoints/ (resume with: build/trainer/lptrain train --run-dir $run_dir --resume auto)"
+echo "outputs: $run_dir/config.yaml (resolved config), $run_dir/metrics.jsonl (one line per iteration), $run_dir/metrics.png, $run_dir/checkpoints/ (resume with: build/lptrain train --run-dir $run_dir --resume auto)"

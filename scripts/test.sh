@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then
-#   1. builds everything and runs every CTest test (labels: unit, mpi, e2e, slurm, gpu);
+#   1. builds everything and runs every CTest test (labels: unit, mpi, e2e, slurm, and gpu,
+#      whose tests skip without a usable GPU);
 #   2. builds the torch-free, MPI-free modules with AddressSanitizer + UndefinedBehaviorSanitizer
 #      and runs their tests (this is also the proof that they build without torch and MPI).
 set -euo pipefail

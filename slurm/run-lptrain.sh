@@ -11,7 +11,7 @@
 #
 # Environment (all optional):
 #   LPTRAIN_HOME  the lptrain checkout (default: the directory sbatch was run from)
-#   LPTRAIN       the binary (default: $LPTRAIN_HOME/build/trainer/lptrain)
+#   LPTRAIN       the binary (default: $LPTRAIN_HOME/build/lptrain)
 #   RUN_DIR       the run directory, on storage every node sees
 #                 (default: $LPTRAIN_HOME/runs/<job name>-<job id>)
 #   LPT_SRUN_ARGS extra srun options (e.g. --gpu-bind=none)
@@ -23,7 +23,7 @@ if [[ -z ${SLURM_JOB_ID:-} ]]; then
   exit 2
 fi
 home=${LPTRAIN_HOME:-${SLURM_SUBMIT_DIR:-$PWD}}
-lptrain=${LPTRAIN:-$home/build/trainer/lptrain}
+lptrain=${LPTRAIN:-$home/build/lptrain}
 run_dir=${RUN_DIR:-$home/runs/${SLURM_JOB_NAME:-lptrain}-$SLURM_JOB_ID}
 restarts=${SLURM_RESTART_COUNT:-0}
 max_requeues=${LPT_MAX_REQUEUES:-100}

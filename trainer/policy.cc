@@ -4,7 +4,7 @@
 
 #include "envsim/types.h"
 
-namespace lpt {
+namespace lpt::trainer {
 namespace {
 
 using envsim::Global;
@@ -30,6 +30,20 @@ void OrthogonalInit(torch::nn::Module& layer, double gain) {
 int64_t ConvOut(int64_t in, int64_t kernel, int64_t stride) { return (in - kernel) / stride + 1; }
 
 }  // namespace
+
+PolicySpec SpecOf(const run::TrainerConfig& config) {
+  return PolicySpec{config.hidden_size, config.conv_channels, config.use_lstm};
+}
+
+Policy MakePolicy(const run::TrainerConfig& config, uint64_t seed) {
+  torch::manual_seed(seed);
+  return Policy(SpecOf(config));
+}
+
+std::unique_ptr<torch::optim::Adam> MakeOptimizer(Policy& policy, const run::TrainerConfig& config) {
+  return std::make_unique<torch::optim::Adam>(policy->parameters(),
+                                              torch::optim::AdamOptions(config.learning_rate).eps(1e-5));
+}
 
 int64_t GlobalFeatureSize() { return kNumItems + 1 + kNumActions + 1 + 1 + 1 + kFacings; }
 
@@ -137,4 +151,4 @@ std::pair<torch::Tensor, torch::Tensor> PolicyImpl::Sequence(const torch::Tensor
   return {logits, values};
 }
 
-}  // namespace lpt
+}  // namespace lpt::trainer

@@ -6,7 +6,11 @@
 
 #include <torch/torch.h>
 
-namespace lpt {
+#include <memory>
+
+#include "trainer/run/config.h"
+
+namespace lpt::trainer {
 
 struct PolicySpec {
   int hidden_size = 128;
@@ -60,11 +64,18 @@ class PolicyImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Policy);
 
+// The one place a run's model and optimizer are made: the policy of config's shape, its
+// initial weights drawn from `seed` alone (so every rank starts equal), and Adam (eps 1e-5) at
+// config's learning rate.
+PolicySpec SpecOf(const run::TrainerConfig& config);
+Policy MakePolicy(const run::TrainerConfig& config, uint64_t seed);
+std::unique_ptr<torch::optim::Adam> MakeOptimizer(Policy& policy, const run::TrainerConfig& config);
+
 // The global vector as network input: inventory / 10, progress, last action (one-hot), last
 // action ok, last reward (clipped to +-10), frozen / 10, facing (one-hot). globals: [B, G].
 torch::Tensor GlobalFeatures(const torch::Tensor& globals);
 int64_t GlobalFeatureSize();
 
-}  // namespace lpt
+}  // namespace lpt::trainer
 
 #endif  // LPTRAIN_TRAINER_POLICY_H_

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <numeric>
 
-namespace lpt {
+#include "envsim/types.h"
+
+namespace lpt::trainer {
 
 torch::Tensor ComputeAdvantages(const AdvantageInputs& in, double gamma, double lambda,
                                 const torch::Tensor& ratio, double rho_clip, double c_clip) {
@@ -74,6 +76,27 @@ double ClipGradNorm(const std::vector<torch::Tensor>& parameters, double max_nor
   return norm;
 }
 
+RolloutBatch AllocateRolloutBatch(int64_t steps, int64_t agents, const run::TrainerConfig& config,
+                                  torch::Device device) {
+  using envsim::kNumFeatures;
+  using envsim::kObsSize;
+  const auto opts = [&](torch::ScalarType type) { return torch::TensorOptions().dtype(type).device(device); };
+  RolloutBatch r;
+  r.obs = torch::zeros({steps, agents, kNumFeatures, kObsSize, kObsSize}, opts(torch::kUInt8));
+  r.globals = torch::zeros({steps, agents, envsim::kNumGlobals}, opts(torch::kFloat));
+  r.actions = torch::zeros({steps, agents}, opts(torch::kLong));
+  for (torch::Tensor* t : {&r.logprobs, &r.values, &r.rewards, &r.terminated, &r.truncated, &r.final_values,
+                           &r.starts}) {
+    *t = torch::zeros({steps, agents}, opts(torch::kFloat));
+  }
+  r.last_values = torch::zeros({agents}, opts(torch::kFloat));
+  if (config.use_lstm) {
+    r.state_h = torch::zeros({steps / config.bptt_horizon, agents, config.hidden_size}, opts(torch::kFloat));
+    r.state_c = torch::zeros_like(r.state_h);
+  }
+  return r;
+}
+
 namespace {
 
 // [T, B, rest...] -> [S, L, rest...] with S = (T / L) * B segments, segment c * B + b holding
@@ -97,7 +120,7 @@ int64_t DrawFromCdf(const std::vector<double>& cdf, CounterRng* rng) {
 }  // namespace
 
 UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const RolloutBatch& batch,
-                      const TrainerConfig& config, double progress, CounterRng* rng, const UpdateSync* sync) {
+                      const run::TrainerConfig& config, double progress, CounterRng* rng, const UpdateSync* sync) {
   const int64_t steps = batch.rewards.size(0);
   // Minibatches are made of segments: bptt_horizon steps for the LSTM (state carried through)
   // and for replay (its unit), single steps otherwise (fully shuffled samples).
@@ -239,4 +262,4 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
   return stats;
 }
 
-}  // namespace lpt
+}  // namespace lpt::trainer

@@ -1,4 +1,4 @@
-// PPO (DESIGN.md §5): advantages (GAE, optionally V-trace-clipped), the loss terms, and the
+// PPO (docs/design.md §5): advantages (GAE, optionally V-trace-clipped), the loss terms, and the
 // update over a rollout batch in shuffled (or prioritised) minibatches of segments.
 #ifndef LPTRAIN_TRAINER_PPO_H_
 #define LPTRAIN_TRAINER_PPO_H_
@@ -8,10 +8,10 @@
 #include <functional>
 
 #include "common/rng.h"
-#include "trainer/config.h"
+#include "trainer/run/config.h"
 #include "trainer/policy.h"
 
-namespace lpt {
+namespace lpt::trainer {
 
 // Per step t of a rollout of T steps over N agents, all [T, N] float unless noted.
 struct AdvantageInputs {
@@ -63,6 +63,11 @@ struct RolloutBatch {
   torch::Tensor state_c;
 };
 
+// Zeroed storage for a rollout of `steps` steps of `agents` agent columns on device (LSTM
+// segment states when config.use_lstm).
+RolloutBatch AllocateRolloutBatch(int64_t steps, int64_t agents, const run::TrainerConfig& config,
+                                  torch::Device device);
+
 struct UpdateStats {
   double policy_loss = 0;
   double value_loss = 0;
@@ -87,9 +92,9 @@ struct UpdateSync {
 // One PPO update on a rollout. `progress` in [0, 1] anneals the replay importance exponent.
 // The minibatch order comes from rng (so runs are reproducible).
 UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const RolloutBatch& batch,
-                      const TrainerConfig& config, double progress, CounterRng* rng,
+                      const run::TrainerConfig& config, double progress, CounterRng* rng,
                       const UpdateSync* sync = nullptr);
 
-}  // namespace lpt
+}  // namespace lpt::trainer
 
 #endif  // LPTRAIN_TRAINER_PPO_H_

@@ -1,4 +1,4 @@
-// Hand-built maps, one rule of DESIGN.md §3 per test.
+// Hand-built maps, one rule of docs/design.md §3 per test.
 #include "envsim/arena.h"
 
 #include <gtest/gtest.h>

@@ -108,7 +108,7 @@ TEST(CheckpointResume, KilledRunResumesFromItsNewestGoodCheckpoint) {
 
 struct Damage {
   const char* name;
-  const char* expect;  // part of the error message naming the object
+  std::string expect;  // part of the error message naming the object
 };
 
 TEST(CheckpointResume, DamagedCheckpointsExitTwoAndAutoFallsBack) {
@@ -149,7 +149,7 @@ TEST(CheckpointResume, DamagedCheckpointsExitTwoAndAutoFallsBack) {
                             {"missing_group", "/optimizer"},
                             {"wrong_shape", "fc.weight"},
                             {"wrong_dtype", "actor.bias"},
-                            {"wrong_version", "format version 2"},
+                            {"wrong_version", "format version " + std::to_string(io::kFormatVersion + 1)},
                             {"wrong_env_size", "/ranks/0/env"}};
   const std::string metrics = ReadFile(run_dir + "/metrics.jsonl");
   for (const Damage& damage : damages) {

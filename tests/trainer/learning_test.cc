@@ -9,11 +9,15 @@
 #include "common/rng.h"
 #include "envsim/arena.h"
 #include "envsim/step_storage.h"
-#include "trainer/config.h"
+#include "trainer/run/config.h"
 #include "trainer/trainer.h"
 
-namespace lpt {
+namespace lpt::trainer {
 namespace {
+
+using run::ConfigBuilder;
+using run::RunConfig;
+using run::TrainerConfig;
 
 RunConfig EasyOreTask() {
   ConfigBuilder b;
@@ -63,9 +67,8 @@ TEST(Learning, PpoBeatsARandomPolicyOnAnEasyOreTaskWithinTheCpuBudget) {
   const double random_return = RandomPolicyReturn(config);
   std::vector<double> returns;
   TrainOptions opts;
-  opts.print_progress = false;
   opts.max_seconds = 1200;  // a safety net only: the run is 200k agent-steps (~100 CPU-seconds)
-  opts.on_iteration = [&](const MetricsRow& row) {
+  opts.on_iteration = [&](const run::MetricsRow& row) {
     const double r = row.Get("charts/episode_return", std::nan(""));
     if (!std::isnan(r)) returns.push_back(r);
   };
@@ -82,4 +85,4 @@ TEST(Learning, PpoBeatsARandomPolicyOnAnEasyOreTaskWithinTheCpuBudget) {
 }
 
 }  // namespace
-}  // namespace lpt
+}  // namespace lpt::trainer

@@ -9,8 +9,12 @@
 #include "envsim/types.h"
 #include "trainer/policy.h"
 
-namespace lpt {
+namespace lpt::trainer {
 namespace {
+
+using run::ConfigBuilder;
+using run::RunConfig;
+using run::TrainerConfig;
 
 torch::Tensor Col(std::vector<float> v) { return torch::tensor(v).view({-1, 1}); }
 
@@ -192,4 +196,4 @@ TEST(PpoUpdate, ReducesTheLossOnAFixedBatchAndReportsStats) {
 }
 
 }  // namespace
-}  // namespace lpt
+}  // namespace lpt::trainer

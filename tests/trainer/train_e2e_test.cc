@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "tests/trainer/lptrain_runner.h"
-#include "trainer/config.h"
+#include "trainer/run/config.h"
 
 namespace lpt::testing {
 namespace {
@@ -32,9 +32,9 @@ TEST(TrainEndToEnd, FewIterationsWriteConfigAndMetricsAndExitZero) {
   EXPECT_NE(ok.output.find("iter 3/3"), std::string::npos) << ok.output;
 
   // The resolved config reads back and is the config that ran.
-  ConfigBuilder b;
+  run::ConfigBuilder b;
   ASSERT_TRUE(b.LoadYaml(run_dir + "/config.yaml").ok());
-  const RunConfig c = b.Resolve().value();
+  const run::RunConfig c = b.Resolve().value();
   EXPECT_EQ(c.num_envs, 2);
   EXPECT_EQ(c.task.max_steps, 20);
   EXPECT_EQ(c.seed, 5u);

@@ -8,11 +8,16 @@
 #include <string>
 
 #include "io/checkpoint_file.h"
-#include "trainer/config.h"
+#include "trainer/run/config.h"
 #include "trainer/trainer.h"
+#include "trainer/trainer_state.h"
 
-namespace lpt {
+namespace lpt::trainer {
 namespace {
+
+using run::ConfigBuilder;
+using run::RunConfig;
+using run::TrainerConfig;
 
 RunConfig Tiny(bool lstm) {
   ConfigBuilder b;
@@ -33,7 +38,6 @@ TEST(TrainerState, EveryGroupRoundTripsThroughAFile) {
     SCOPED_TRACE(lstm);
     const RunConfig config = Tiny(lstm);
     TrainOptions opts;
-    opts.print_progress = false;
     auto trainer = Trainer::Create(config, opts).value();
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(trainer->RunIteration().ok());
     const io::CheckpointData saved = trainer->CaptureState().value();
@@ -59,7 +63,7 @@ TEST(TrainerState, EveryGroupRoundTripsThroughAFile) {
     EXPECT_EQ(again.int_attrs, saved.int_attrs);
     EXPECT_EQ(restored->ParameterChecksum(), trainer->ParameterChecksum());
     // The next iteration is the same on both.
-    const MetricsRow a = trainer->RunIteration().value(), b = restored->RunIteration().value();
+    const run::MetricsRow a = trainer->RunIteration().value(), b = restored->RunIteration().value();
     EXPECT_EQ(a.Get("losses/value_loss"), b.Get("losses/value_loss"));
     EXPECT_EQ(trainer->ParameterChecksum(), restored->ParameterChecksum());
     std::system(("rm -rf " + std::string(dir)).c_str());
@@ -69,7 +73,6 @@ TEST(TrainerState, EveryGroupRoundTripsThroughAFile) {
 TEST(TrainerState, CheckpointsThatDoNotFitTheConfigAreRefusedNamingTheObject) {
   const RunConfig config = Tiny(false);
   TrainOptions opts;
-  opts.print_progress = false;
   auto trainer = Trainer::Create(config, opts).value();
   ASSERT_TRUE(trainer->RunIteration().ok());
   const io::CheckpointData saved = trainer->CaptureState().value();
@@ -109,4 +112,4 @@ TEST(TrainerState, CheckpointsThatDoNotFitTheConfigAreRefusedNamingTheObject) {
 }
 
 }  // namespace
-}  // namespace lpt
+}  // namespace lpt::trainer

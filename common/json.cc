@@ -1,0 +1,202 @@
+#include "common/json.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+namespace lpt {
+
+std::string JsonQuote(std::string_view s) {
+  std::string q = "\"";
+  for (const char c : s) {
+    const auto ch = static_cast<unsigned char>(c);
+    if (ch == '"' || ch == '\\') {
+      q += '\\';
+      q += c;
+    } else if (ch == '\n') {
+      q += "\\n";
+    } else if (ch == '\t') {
+      q += "\\t";
+    } else if (ch < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", ch);
+      q += buf;
+    } else {
+      q += c;
+    }
+  }
+  return q + "\"";
+}
+
+void JsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!first_) out_ += ',';
+  first_ = false;
+}
+
+JsonWriter& JsonWriter::BeginObject() {
+  BeforeValue();
+  out_ += '{';
+  first_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndObject() {
+  out_ += '}';
+  first_ = false;
+  return *this;
+}
+
+JsonWriter& JsonWriter::BeginArray() {
+  BeforeValue();
+  out_ += '[';
+  first_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndArray() {
+  out_ += ']';
+  first_ = false;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  BeforeValue();
+  out_ += JsonQuote(key);
+  out_ += ':';
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Number(double v) {
+  BeforeValue();
+  if (!std::isfinite(v)) {
+    out_ += "null";
+    return *this;
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.*g", digits_, v);
+  out_ += buf;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t v) {
+  BeforeValue();
+  out_ += std::to_string(v);
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view s) {
+  BeforeValue();
+  out_ += JsonQuote(s);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool b) {
+  BeforeValue();
+  out_ += b ? "true" : "false";
+  return *this;
+}
+
+namespace {
+
+class FlatParser {
+ public:
+  explicit FlatParser(std::string_view text) : text_(text) {}
+
+  StatusOr<std::vector<std::pair<std::string, double>>> Parse() {
+    std::vector<std::pair<std::string, double>> out;
+    Skip();
+    if (!Eat('{')) return Error("expected '{'");
+    Skip();
+    if (Eat('}')) return Done(std::move(out));
+    while (true) {
+      Skip();
+      std::string key;
+      LPT_RETURN_IF_ERROR(ParseString(&key));
+      Skip();
+      if (!Eat(':')) return Error("expected ':'");
+      Skip();
+      double v = 0;
+      LPT_RETURN_IF_ERROR(ParseNumber(&v));
+      out.emplace_back(std::move(key), v);
+      Skip();
+      if (Eat('}')) return Done(std::move(out));
+      if (!Eat(',')) return Error("expected ',' or '}'");
+    }
+  }
+
+ private:
+  StatusOr<std::vector<std::pair<std::string, double>>> Done(
+      std::vector<std::pair<std::string, double>> out) {
+    Skip();
+    if (at_ != text_.size()) return Error("text after the object");
+    return out;
+  }
+  Status Error(const std::string& what) const {
+    return Status::InvalidArgument("JSON at character " + std::to_string(at_) + ": " + what);
+  }
+  void Skip() {
+    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\r' ||
+                                  text_[at_] == '\n')) {
+      ++at_;
+    }
+  }
+  bool Eat(char c) {
+    if (at_ < text_.size() && text_[at_] == c) {
+      ++at_;
+      return true;
+    }
+    return false;
+  }
+  Status ParseString(std::string* out) {
+    if (!Eat('"')) return Error("expected a string");
+    while (at_ < text_.size() && text_[at_] != '"') {
+      char c = text_[at_++];
+      if (c == '\\') {
+        if (at_ >= text_.size()) break;
+        const char e = text_[at_++];
+        switch (e) {
+          case 'n': c = '\n'; break;
+          case 't': c = '\t'; break;
+          case 'r': c = '\r'; break;
+          case 'b': c = '\b'; break;
+          case 'f': c = '\f'; break;
+          case 'u': return Error("\\u escapes are not supported in keys");
+          default: c = e;
+        }
+      }
+      *out += c;
+    }
+    if (!Eat('"')) return Error("unterminated string");
+    return Status::Ok();
+  }
+  Status ParseNumber(double* v) {
+    if (text_.substr(at_, 4) == "null") {
+      at_ += 4;
+      *v = std::numeric_limits<double>::quiet_NaN();
+      return Status::Ok();
+    }
+    const std::string rest(text_.substr(at_, 64));
+    char* end = nullptr;
+    *v = std::strtod(rest.c_str(), &end);
+    if (end == rest.c_str()) return Error("expected a number or null");
+    at_ += static_cast<size_t>(end - rest.c_str());
+    return Status::Ok();
+  }
+
+  std::string_view text_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
+StatusOr<std::vector<std::pair<std::string, double>>> ParseFlatJsonNumbers(std::string_view text) {
+  return FlatParser(text).Parse();
+}
+
+}  // namespace lpt

@@ -1,0 +1,7 @@
+#include "trainer/bench/benches.h"
+
+namespace lpt::bench {
+
+std::vector<Bench> TorchBenches() { return {TrainBench(), CheckpointBench(), CommBench(), ScalingBench()}; }
+
+}  // namespace lpt::bench
