@@ -17,7 +17,8 @@ std::string TypeOf(const ArrayBundle& b, const std::string& name) {
 }
 
 template <typename T>
-StatusOr<const std::vector<T>*> Get(const ArrayBundle& b, const std::map<std::string, std::vector<T>>& arrays,
+StatusOr<const std::vector<T>*> Get(const ArrayBundle& b,
+                                    const std::map<std::string, std::vector<T>>& arrays,
                                     const std::string& name, int64_t size, const char* type) {
   const auto it = arrays.find(name);
   if (it == arrays.end()) {
@@ -34,22 +35,28 @@ StatusOr<const std::vector<T>*> Get(const ArrayBundle& b, const std::map<std::st
 
 }  // namespace
 
-StatusOr<const std::vector<float>*> ArrayBundle::GetF32(const std::string& name, int64_t size) const {
+StatusOr<const std::vector<float>*> ArrayBundle::GetF32(const std::string& name,
+                                                        int64_t size) const {
   return Get(*this, f32, name, size, "float32");
 }
-StatusOr<const std::vector<uint8_t>*> ArrayBundle::GetU8(const std::string& name, int64_t size) const {
+StatusOr<const std::vector<uint8_t>*> ArrayBundle::GetU8(const std::string& name,
+                                                         int64_t size) const {
   return Get(*this, u8, name, size, "uint8");
 }
-StatusOr<const std::vector<int64_t>*> ArrayBundle::GetI64(const std::string& name, int64_t size) const {
+StatusOr<const std::vector<int64_t>*> ArrayBundle::GetI64(const std::string& name,
+                                                          int64_t size) const {
   return Get(*this, i64, name, size, "int64");
 }
-StatusOr<const std::vector<uint64_t>*> ArrayBundle::GetU64(const std::string& name, int64_t size) const {
+StatusOr<const std::vector<uint64_t>*> ArrayBundle::GetU64(const std::string& name,
+                                                           int64_t size) const {
   return Get(*this, u64, name, size, "uint64");
 }
-StatusOr<const std::vector<double>*> ArrayBundle::GetF64(const std::string& name, int64_t size) const {
+StatusOr<const std::vector<double>*> ArrayBundle::GetF64(const std::string& name,
+                                                         int64_t size) const {
   return Get(*this, f64, name, size, "float64");
 }
-StatusOr<const std::vector<std::string>*> ArrayBundle::GetStr(const std::string& name, int64_t size) const {
+StatusOr<const std::vector<std::string>*> ArrayBundle::GetStr(const std::string& name,
+                                                              int64_t size) const {
   return Get(*this, str, name, size, "text");
 }
 StatusOr<int64_t> ArrayBundle::ScalarI64(const std::string& name) const {
@@ -163,7 +170,8 @@ StatusOr<BundleMap> UnpackBundles(const std::vector<uint8_t>& bytes) {
     std::string path;
     ok = r.Text(&path);
     ArrayBundle& b = out[path];
-    ok = ok && r.Arrays(&b.f32) && r.Arrays(&b.i64) && r.Arrays(&b.u64) && r.Arrays(&b.f64) && r.Arrays(&b.u8) && r.Arrays(&b.shapes);
+    ok = ok && r.Arrays(&b.f32) && r.Arrays(&b.i64) && r.Arrays(&b.u64) && r.Arrays(&b.f64) &&
+         r.Arrays(&b.u8) && r.Arrays(&b.shapes);
     uint64_t texts = 0;
     ok = ok && r.U64(&texts);
     for (uint64_t t = 0; ok && t < texts; ++t) {
@@ -174,7 +182,9 @@ StatusOr<BundleMap> UnpackBundles(const std::vector<uint8_t>& bytes) {
       for (uint64_t k = 0; ok && k < n; ++k) ok = r.Text(&v.emplace_back());
     }
   }
-  if (!ok || !r.done()) return Status::Corruption("packed state: truncated or malformed (" + std::to_string(bytes.size()) + " bytes)");
+  if (!ok || !r.done())
+    return Status::Corruption("packed state: truncated or malformed (" +
+                              std::to_string(bytes.size()) + " bytes)");
   return out;
 }
 

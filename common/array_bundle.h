@@ -29,7 +29,8 @@ struct ArrayBundle {
   StatusOr<const std::vector<int64_t>*> GetI64(const std::string& name, int64_t size = -1) const;
   StatusOr<const std::vector<uint64_t>*> GetU64(const std::string& name, int64_t size = -1) const;
   StatusOr<const std::vector<double>*> GetF64(const std::string& name, int64_t size = -1) const;
-  StatusOr<const std::vector<std::string>*> GetStr(const std::string& name, int64_t size = -1) const;
+  StatusOr<const std::vector<std::string>*> GetStr(const std::string& name,
+                                                   int64_t size = -1) const;
   // A one-element array's value.
   StatusOr<int64_t> ScalarI64(const std::string& name) const;
   StatusOr<uint64_t> ScalarU64(const std::string& name) const;
@@ -39,7 +40,8 @@ struct ArrayBundle {
   StatusOr<const std::vector<uint8_t>*> GetU8(const std::string& name, int64_t size = -1) const;
 
   bool operator==(const ArrayBundle& o) const {
-    return f32 == o.f32 && i64 == o.i64 && u64 == o.u64 && f64 == o.f64 && u8 == o.u8 && str == o.str && shapes == o.shapes;
+    return f32 == o.f32 && i64 == o.i64 && u64 == o.u64 && f64 == o.f64 && u8 == o.u8 &&
+           str == o.str && shapes == o.shapes;
   }
 };
 

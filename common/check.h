@@ -44,10 +44,10 @@ struct Voidify {
 }  // namespace internal
 }  // namespace lpt
 
-#define LPT_CHECK(condition)                                     \
-  (__builtin_expect(static_cast<bool>(condition), 1))            \
-      ? (void)0                                                  \
-      : ::lpt::internal::Voidify() &                             \
+#define LPT_CHECK(condition)                          \
+  (__builtin_expect(static_cast<bool>(condition), 1)) \
+      ? (void)0                                       \
+      : ::lpt::internal::Voidify() &                  \
             ::lpt::internal::CheckFailure(__FILE__, __LINE__, #condition).stream()
 
 #endif  // LPTRAIN_COMMON_CHECK_H_

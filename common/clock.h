@@ -5,6 +5,7 @@
 #define LPTRAIN_COMMON_CLOCK_H_
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace lpt {
@@ -14,6 +15,13 @@ using SteadyClock = std::chrono::steady_clock;
 // Seconds from t to now on the steady clock.
 inline double SecondsSince(SteadyClock::time_point t) {
   return std::chrono::duration<double>(SteadyClock::now() - t).count();
+}
+
+// Nanoseconds on the steady clock since an arbitrary origin (for cheap interval sums).
+inline uint64_t SteadyNanos() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
+          .count());
 }
 
 // Seconds since construction or the last Restart.

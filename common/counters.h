@@ -3,8 +3,8 @@
 // is one scalar array "counter.<name>"; readers that do not know the struct (lptrain inspect)
 // list them with ListCounters.
 //
-//   struct Counts { int64_t episodes = 0, results = 0; static const CounterTable<Counts>& Table(); };
-//   PutCounters(counts, &bundle);  ...  LPT_RETURN_IF_ERROR(GetCounters(bundle, &counts));
+//   struct Counts { int64_t episodes = 0, results = 0; static const CounterTable<Counts>& Table();
+//   }; PutCounters(counts, &bundle);  ...  LPT_RETURN_IF_ERROR(GetCounters(bundle, &counts));
 #ifndef LPTRAIN_COMMON_COUNTERS_H_
 #define LPTRAIN_COMMON_COUNTERS_H_
 
@@ -31,7 +31,8 @@ using CounterTable = std::vector<CounterField<T>>;
 // Every counter of c as "counter.<name>".
 template <typename T>
 void PutCounters(const T& c, ArrayBundle* b) {
-  for (const CounterField<T>& f : T::Table()) b->i64[kCounterPrefix + std::string(f.name)] = {c.*f.member};
+  for (const CounterField<T>& f : T::Table())
+    b->i64[kCounterPrefix + std::string(f.name)] = {c.*f.member};
 }
 
 // Every counter of T from b (each must be present, non-negative); *c changes only on success.
@@ -58,7 +59,8 @@ inline std::vector<std::pair<std::string, int64_t>> ListCounters(const ArrayBund
   std::vector<std::pair<std::string, int64_t>> out;
   const std::string prefix = kCounterPrefix;
   for (const auto& [name, v] : b.i64) {
-    if (name.rfind(prefix, 0) == 0 && v.size() == 1) out.emplace_back(name.substr(prefix.size()), v[0]);
+    if (name.rfind(prefix, 0) == 0 && v.size() == 1)
+      out.emplace_back(name.substr(prefix.size()), v[0]);
   }
   return out;
 }

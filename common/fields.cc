@@ -13,9 +13,12 @@ std::string FormatNumber(double v) {
 
 std::string_view FieldKindName(FieldKind kind) {
   switch (kind) {
-    case FieldKind::kInt: return "integer";
-    case FieldKind::kFloat: return "number";
-    case FieldKind::kBool: return "bool";
+    case FieldKind::kInt:
+      return "integer";
+    case FieldKind::kFloat:
+      return "number";
+    case FieldKind::kBool:
+      return "bool";
   }
   return "?";
 }

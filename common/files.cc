@@ -64,7 +64,9 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
 
 Status RemoveTree(const std::string& path) {
   if (!PathExists(path)) return Status::Ok();
-  const auto remove = [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); };
+  const auto remove = [](const char* p, const struct stat*, int, struct FTW*) {
+    return ::remove(p);
+  };
   if (::nftw(path.c_str(), remove, 16, FTW_DEPTH | FTW_PHYS) != 0) {
     return Status::IoError(path + ": cannot remove: " + std::strerror(errno));
   }

@@ -141,8 +141,8 @@ class FlatParser {
     return Status::InvalidArgument("JSON at character " + std::to_string(at_) + ": " + what);
   }
   void Skip() {
-    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\r' ||
-                                  text_[at_] == '\n')) {
+    while (at_ < text_.size() &&
+           (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\r' || text_[at_] == '\n')) {
       ++at_;
     }
   }
@@ -161,13 +161,25 @@ class FlatParser {
         if (at_ >= text_.size()) break;
         const char e = text_[at_++];
         switch (e) {
-          case 'n': c = '\n'; break;
-          case 't': c = '\t'; break;
-          case 'r': c = '\r'; break;
-          case 'b': c = '\b'; break;
-          case 'f': c = '\f'; break;
-          case 'u': return Error("\\u escapes are not supported in keys");
-          default: c = e;
+          case 'n':
+            c = '\n';
+            break;
+          case 't':
+            c = '\t';
+            break;
+          case 'r':
+            c = '\r';
+            break;
+          case 'b':
+            c = '\b';
+            break;
+          case 'f':
+            c = '\f';
+            break;
+          case 'u':
+            return Error("\\u escapes are not supported in keys");
+          default:
+            c = e;
         }
       }
       *out += c;

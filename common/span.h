@@ -17,11 +17,12 @@ class Span {
   constexpr Span() = default;
   constexpr Span(T* data, size_t size) : data_(data), size_(size) {}
   // From a std::vector (const or not, as T allows).
-  template <typename V,
-            typename = std::enable_if_t<std::is_convertible_v<decltype(std::declval<V&>().data()), T*>>>
+  template <typename V, typename = std::enable_if_t<
+                            std::is_convertible_v<decltype(std::declval<V&>().data()), T*>>>
   Span(V& v) : data_(v.data()), size_(v.size()) {}  // NOLINT(google-explicit-constructor)
   // Span<T> converts to Span<const T>.
-  template <typename U, typename = std::enable_if_t<std::is_same_v<const U, T> && !std::is_same_v<U, T>>>
+  template <typename U,
+            typename = std::enable_if_t<std::is_same_v<const U, T> && !std::is_same_v<U, T>>>
   constexpr Span(Span<U> other) : data_(other.data()), size_(other.size()) {}  // NOLINT
 
   constexpr T* data() const { return data_; }

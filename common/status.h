@@ -15,12 +15,12 @@ namespace lpt {
 
 enum class StatusCode : int {
   kOk = 0,
-  kInvalidArgument,    // bad config value, bad command-line argument
-  kNotFound,           // missing file, unknown key, unknown recipe
-  kCorruption,         // a file that exists but is damaged or of the wrong format
-  kIoError,            // the operating system refused a read or write
-  kFailedPrecondition, // a valid request at the wrong time (e.g. incompatible resume)
-  kInternal,           // an external library reported an error it should not have
+  kInvalidArgument,     // bad config value, bad command-line argument
+  kNotFound,            // missing file, unknown key, unknown recipe
+  kCorruption,          // a file that exists but is damaged or of the wrong format
+  kIoError,             // the operating system refused a read or write
+  kFailedPrecondition,  // a valid request at the wrong time (e.g. incompatible resume)
+  kInternal,            // an external library reported an error it should not have
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -31,7 +31,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
@@ -60,7 +62,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     LPT_CHECK(!status_.ok()) << "StatusOr constructed from an OK Status without a value";
   }
@@ -96,10 +98,10 @@ class [[nodiscard]] StatusOr {
 #define LPT_STATUS_CONCAT_(a, b) LPT_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function (which returns Status or StatusOr) if expr fails.
-#define LPT_RETURN_IF_ERROR(expr)                    \
-  do {                                               \
-    ::lpt::Status lpt_status_ = (expr);              \
-    if (!lpt_status_.ok()) return lpt_status_;       \
+#define LPT_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::lpt::Status lpt_status_ = (expr);        \
+    if (!lpt_status_.ok()) return lpt_status_; \
   } while (0)
 
 // LPT_ASSIGN_OR_RETURN(auto x, MakeX()); declares x from a StatusOr or returns its error.

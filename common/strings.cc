@@ -56,7 +56,8 @@ std::string ClosestMatch(std::string_view name, const std::vector<std::string>& 
   if (!best.empty()) return best;
   // "rewards.ore" for "rewards.ore_red": a name cut short.
   for (const std::string& c : candidates) {
-    if (name.size() >= 3 && c.size() > name.size() && c.compare(0, name.size(), name) == 0) return c;
+    if (name.size() >= 3 && c.size() > name.size() && c.compare(0, name.size(), name) == 0)
+      return c;
   }
   // "env.walls" for "env.map.walls": the same last part under another section.
   const size_t dot = name.rfind('.');

@@ -21,25 +21,25 @@ struct CurriculumConfig {
   bool use_bidirectional = true;  // false: basic LP (EMA mean and second moment)
 
   // Per-result update.
-  double ema_timescale = 0.006;          // fast EMA rate alpha
-  double slow_timescale_factor = 0.2;    // slow EMA rate = alpha * this
+  double ema_timescale = 0.006;             // fast EMA rate alpha
+  double slow_timescale_factor = 0.2;       // slow EMA rate = alpha * this
   bool use_baseline_normalization = false;  // p = max(s - B, 0) / (1 - B), B = min(first, 0.75)
 
   // Scoring.
-  double exploration_bonus = 0.1;   // raw score of tasks with < min_samples_for_lp results
-  double lp_gain = 0.1;             // weight of the performance term max(R(fast), 0)
-  double progress_smoothing = 0.05; // theta of the reweighting R(p)
+  double exploration_bonus = 0.1;      // raw score of tasks with < min_samples_for_lp results
+  double lp_gain = 0.1;                // weight of the performance term max(R(fast), 0)
+  double progress_smoothing = 0.05;    // theta of the reweighting R(p)
   double z_score_amplification = 1.0;  // z-score multiplier (z-score mode)
   double lp_score_temperature = 0.0;   // > 0: raw / temperature instead of the z-score
   int min_samples_for_lp = 5;          // results before a task's LP counts
   double rand_task_rate = 0.05;        // share of uniform sampling mixed in
 
   // Pool and eviction.
-  int num_active_tasks = 1000;               // pool capacity
-  int min_presentations_for_eviction = 5;    // results before a task may be evicted
+  int num_active_tasks = 1000;                 // pool capacity
+  int min_presentations_for_eviction = 5;      // results before a task may be evicted
   double eviction_threshold_percentile = 0.4;  // bottom share of scores that may be evicted
   int max_evictions_per_recompute = 2;
-  int max_inactive_labels_retained = 100;    // stats kept for labels with no active task
+  int max_inactive_labels_retained = 100;  // stats kept for labels with no active task
 
   // Performance knobs of the original system (all real here).
   int perf_invalidation_batch_size = 100;  // results between score recomputes

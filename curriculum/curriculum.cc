@@ -1,12 +1,12 @@
 #include "curriculum/curriculum.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <numeric>
 
+#include "common/clock.h"
 #include "curriculum/fast_math.h"
 
 namespace lpt::curriculum {
@@ -31,12 +31,6 @@ std::shared_ptr<T> Recycle(std::vector<std::shared_ptr<T>>* pool) {
   return fresh;
 }
 
-uint64_t NowNs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
-}
-
 std::string Fixed1(double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.1f", v);
@@ -48,10 +42,14 @@ std::string Fixed1(double v) {
 const CounterTable<CurriculumCounters>& CurriculumCounters::Table() {
   using C = CurriculumCounters;
   static const CounterTable<C> table = {
-      {"updates", &C::updates},           {"stale_results", &C::stale_results},
-      {"invalidations", &C::invalidations}, {"cache_hits", &C::cache_hits},
-      {"cache_misses", &C::cache_misses}, {"created", &C::created},
-      {"evicted", &C::evicted},           {"since_recompute", &C::since_recompute},
+      {"updates", &C::updates},
+      {"stale_results", &C::stale_results},
+      {"invalidations", &C::invalidations},
+      {"cache_hits", &C::cache_hits},
+      {"cache_misses", &C::cache_misses},
+      {"created", &C::created},
+      {"evicted", &C::evicted},
+      {"since_recompute", &C::since_recompute},
   };
   return table;
 }
@@ -81,7 +79,8 @@ StatusOr<std::unique_ptr<Curriculum>> Curriculum::Create(
   return c;
 }
 
-Curriculum::Curriculum(const CurriculumConfig& config, std::shared_ptr<const TaskGenerator> generator)
+Curriculum::Curriculum(const CurriculumConfig& config,
+                       std::shared_ptr<const TaskGenerator> generator)
     : config_(config),
       generator_(std::move(generator)),
       capacity_(config.num_active_tasks),
@@ -96,7 +95,8 @@ Curriculum::Curriculum(const CurriculumConfig& config, std::shared_ptr<const Tas
   active_.assign(n, 0);
   count_.assign(n, 0.0);
   samples_.assign(n, 0);
-  for (std::vector<double>* v : {&total_, &last_, &fast_, &slow_, &p_true_, &mean_, &m2_, &baseline_, &raw_}) {
+  for (std::vector<double>* v :
+       {&total_, &last_, &fast_, &slow_, &p_true_, &mean_, &m2_, &baseline_, &raw_}) {
     v->assign(n, 0.0);
   }
   params_.assign(n * num_keys_, 0.0);
@@ -110,7 +110,8 @@ Curriculum::Curriculum(const CurriculumConfig& config, std::shared_ptr<const Tas
 void Curriculum::ClearSlot(uint32_t slot) {
   count_[slot] = 0;
   samples_[slot] = 0;
-  total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] = 0;
+  total_[slot] = last_[slot] = fast_[slot] = slow_[slot] = p_true_[slot] = mean_[slot] = m2_[slot] =
+      0;
   baseline_[slot] = 0;
   raw_[slot] = FreshScore();
 }
@@ -311,7 +312,7 @@ int Curriculum::Evict() {
 }
 
 void Curriculum::Recompute() {
-  const uint64_t t0 = NowNs();
+  const uint64_t t0 = SteadyNanos();
   BuildTaskList();
   const size_t n = task_list_.size();
   scores_.resize(n);
@@ -321,7 +322,7 @@ void Curriculum::Recompute() {
   PublishSnapshot();
   counters_.since_recompute = 0;
   ++counters_.invalidations;
-  const uint64_t dt = NowNs() - t0;
+  const uint64_t dt = SteadyNanos() - t0;
   recompute_ns_total_ += dt;
   recompute_ns_max_ = std::max(recompute_ns_max_, dt);
 }
@@ -389,7 +390,9 @@ void Curriculum::PublishSnapshot(const std::vector<double>* saved) {
 // --- reporting ---
 
 std::string Curriculum::PerfLogLines() const {
-  const double reduction = counters_.invalidations > 0 ? static_cast<double>(counters_.updates) / counters_.invalidations : 0.0;
+  const double reduction = counters_.invalidations > 0
+                               ? static_cast<double>(counters_.updates) / counters_.invalidations
+                               : 0.0;
   const int64_t lookups = counters_.cache_hits + counters_.cache_misses;
   const double hit_rate = lookups > 0 ? 100.0 * counters_.cache_hits / lookups : 0.0;
   return "[LP_PERF] Invalidations: " + std::to_string(counters_.invalidations) +
@@ -415,15 +418,18 @@ CurriculumStats Curriculum::Stats() const {
   s.created = counters_.created;
   s.evicted = counters_.evicted;
   s.snapshot_version = version_;
-  s.reduction_ratio = counters_.invalidations > 0 ? static_cast<double>(counters_.updates) / counters_.invalidations : 0.0;
+  s.reduction_ratio = counters_.invalidations > 0
+                          ? static_cast<double>(counters_.updates) / counters_.invalidations
+                          : 0.0;
   s.cache_hit_rate = counters_.cache_hits + counters_.cache_misses > 0
-                         ? static_cast<double>(counters_.cache_hits) / (counters_.cache_hits + counters_.cache_misses)
+                         ? static_cast<double>(counters_.cache_hits) /
+                               (counters_.cache_hits + counters_.cache_misses)
                          : 0.0;
   s.gini_sampling = Gini(snapshot_->probabilities);
-  s.max_probability = snapshot_->probabilities.empty()
-                          ? 0.0
-                          : *std::max_element(snapshot_->probabilities.begin(),
-                                              snapshot_->probabilities.end());
+  s.max_probability =
+      snapshot_->probabilities.empty()
+          ? 0.0
+          : *std::max_element(snapshot_->probabilities.begin(), snapshot_->probabilities.end());
   std::vector<double> raw;
   raw.reserve(active_list_.size());
   std::vector<double> lp_sum(labels_.id_capacity(), 0.0);
@@ -448,13 +454,16 @@ CurriculumStats Curriculum::Stats() const {
   }
   s.gini_pool_by_label = Gini(std::move(occupancy));
   s.gini_evictions_by_label = Gini(std::move(evictions));
-  s.recompute_mean_us = counters_.invalidations > 0 ? 1e-3 * recompute_ns_total_ / counters_.invalidations : 0.0;
+  s.recompute_mean_us =
+      counters_.invalidations > 0 ? 1e-3 * recompute_ns_total_ / counters_.invalidations : 0.0;
   s.recompute_max_us = 1e-3 * recompute_ns_max_;
   s.pool_size = active_list_.size();
   s.bytes_pool = task_id_.capacity() * sizeof(uint64_t) +
-                 (label_.capacity() + active_list_.capacity() +
-                  task_list_.capacity() + scratch_ids_.capacity()) * sizeof(uint32_t) +
-                 active_.capacity() + count_.capacity() * sizeof(double) + samples_.capacity() * sizeof(int64_t) +
+                 (label_.capacity() + active_list_.capacity() + task_list_.capacity() +
+                  scratch_ids_.capacity()) *
+                     sizeof(uint32_t) +
+                 active_.capacity() + count_.capacity() * sizeof(double) +
+                 samples_.capacity() * sizeof(int64_t) +
                  (total_.capacity() * 9 + params_.capacity() + scores_.capacity()) * sizeof(double);
   s.bytes_maps = id_map_.bytes();
   s.bytes_labels = labels_.bytes();
@@ -518,7 +527,8 @@ ArrayBundle Curriculum::ExportState() const {
   b.f64["slot_raw_score"] = raw_;
   b.f64["slot_params"] = params_;
   b.i64["active_list"] = std::vector<int64_t>(active_list_.begin(), active_list_.end());
-  b.i64["snapshot_slots"] = std::vector<int64_t>(snapshot_->slots->begin(), snapshot_->slots->end());
+  b.i64["snapshot_slots"] =
+      std::vector<int64_t>(snapshot_->slots->begin(), snapshot_->slots->end());
   b.f64["snapshot_probabilities"] = snapshot_->probabilities;
   labels_.Export(&b, "label_");
   return b;
@@ -548,17 +558,17 @@ Status Curriculum::ImportState(const ArrayBundle& b) {
     const char* name;
     std::vector<double>* into;
   };
-  const F64 f64s[] = {{"slot_total", &total_},         {"slot_last", &last_},
-                      {"slot_fast_ema", &fast_},       {"slot_slow_ema", &slow_},
-                      {"slot_p_true", &p_true_},       {"slot_mean", &mean_},
-                      {"slot_second_moment", &m2_},    {"slot_baseline", &baseline_},
-                      {"slot_raw_score", &raw_}};
+  const F64 f64s[] = {
+      {"slot_total", &total_},      {"slot_last", &last_},         {"slot_fast_ema", &fast_},
+      {"slot_slow_ema", &slow_},    {"slot_p_true", &p_true_},     {"slot_mean", &mean_},
+      {"slot_second_moment", &m2_}, {"slot_baseline", &baseline_}, {"slot_raw_score", &raw_}};
   for (const F64& f : f64s) LPT_RETURN_IF_ERROR(b.GetF64(f.name, n).status());
   LPT_ASSIGN_OR_RETURN(const std::vector<double>* params, b.GetF64("slot_params", n * num_keys_));
   LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* active_list, b.GetI64("active_list"));
   LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* snap_slots, b.GetI64("snapshot_slots"));
-  LPT_ASSIGN_OR_RETURN(const std::vector<double>* snap_p,
-                       b.GetF64("snapshot_probabilities", static_cast<int64_t>(snap_slots->size())));
+  LPT_ASSIGN_OR_RETURN(
+      const std::vector<double>* snap_p,
+      b.GetF64("snapshot_probabilities", static_cast<int64_t>(snap_slots->size())));
   LabelTable label_table(config_.max_inactive_labels_retained);
   LPT_RETURN_IF_ERROR(label_table.Import(b, "label_"));
   for (int64_t v : *active_list) {

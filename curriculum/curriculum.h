@@ -68,14 +68,14 @@ struct LabelSummary {
 
 struct CurriculumStats {
   // Counters.
-  int64_t updates = 0;         // results applied
-  int64_t stale_results = 0;   // results for tasks no longer in the pool (dropped)
-  int64_t invalidations = 0;   // recomputes
-  int64_t cache_hits = 0;      // recomputes that reused the task list
-  int64_t cache_misses = 0;    // recomputes that rebuilt it (or scanned every slot)
+  int64_t updates = 0;        // results applied
+  int64_t stale_results = 0;  // results for tasks no longer in the pool (dropped)
+  int64_t invalidations = 0;  // recomputes
+  int64_t cache_hits = 0;     // recomputes that reused the task list
+  int64_t cache_misses = 0;   // recomputes that rebuilt it (or scanned every slot)
   int64_t created = 0;
   int64_t evicted = 0;
-  int64_t completed = 0;       // == updates
+  int64_t completed = 0;  // == updates
   uint64_t snapshot_version = 0;
   double reduction_ratio = 0;  // updates per invalidation
   double cache_hit_rate = 0;
@@ -94,7 +94,7 @@ struct CurriculumStats {
   size_t bytes_pool = 0;
   size_t bytes_maps = 0;
   size_t bytes_labels = 0;
-  size_t num_labels = 0;           // live labels (active + retained inactive)
+  size_t num_labels = 0;  // live labels (active + retained inactive)
   size_t num_inactive_labels = 0;
   std::vector<LabelSummary> labels;  // every live label
 };
@@ -106,7 +106,7 @@ struct TaskView {
   int64_t count;    // results
   int64_t samples;  // times sampled
   double total, last, fast, slow, p_true, mean, second_moment;
-  double baseline;  // set by the first result when use_baseline_normalization, else 0
+  double baseline;   // set by the first result when use_baseline_normalization, else 0
   double raw_score;  // at the last recompute
   std::vector<double> params;
 };
@@ -115,8 +115,8 @@ class Curriculum {
  public:
   // Validates config, fills the pool with num_active_tasks generated tasks and computes the
   // first snapshot.
-  static StatusOr<std::unique_ptr<Curriculum>> Create(const CurriculumConfig& config,
-                                                      std::shared_ptr<const TaskGenerator> generator);
+  static StatusOr<std::unique_ptr<Curriculum>> Create(
+      const CurriculumConfig& config, std::shared_ptr<const TaskGenerator> generator);
 
   Curriculum(const Curriculum&) = delete;
   Curriculum& operator=(const Curriculum&) = delete;
@@ -159,7 +159,7 @@ class Curriculum {
   // The raw score of a task with no results yet (it is cold).
   double FreshScore() const { return config_.use_lp ? config_.exploration_bonus : 0.0; }
   void ScorePool();  // raw_ of every slot
-  int Evict();  // returns how many tasks were replaced
+  int Evict();       // returns how many tasks were replaced
   void BuildTaskList();
   // Builds the next snapshot from scores_ (or, on import, from saved probabilities).
   void PublishSnapshot(const std::vector<double>* saved = nullptr);
@@ -177,7 +177,7 @@ class Curriculum {
   std::vector<double> count_;  // results (a double so the scoring loop vectorises)
   std::vector<int64_t> samples_;
   std::vector<double> total_, last_, fast_, slow_, p_true_, mean_, m2_, baseline_, raw_;
-  std::vector<double> params_;          // [capacity, num_keys]
+  std::vector<double> params_;  // [capacity, num_keys]
   // Active slots in order, maintained incrementally. The pool is filled once at creation and
   // eviction replaces a task in its own slot, so no slot is ever free after that.
   std::vector<uint32_t> active_list_;

@@ -73,7 +73,9 @@ class IdSlotMap {
   }
 
   size_t size() const { return size_; }
-  size_t bytes() const { return keys_.capacity() * sizeof(uint64_t) + slots_.capacity() * sizeof(uint32_t); }
+  size_t bytes() const {
+    return keys_.capacity() * sizeof(uint64_t) + slots_.capacity() * sizeof(uint32_t);
+  }
 
  private:
   size_t Home(uint64_t id) const { return static_cast<size_t>(Mix64(id)) & mask_; }

@@ -123,15 +123,18 @@ Status LabelTable::Import(const ArrayBundle& in, const std::string& prefix) {
   LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* active, in.GetI64(prefix + "active_tasks", n));
   LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* created, in.GetI64(prefix + "created", n));
   LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* samples, in.GetI64(prefix + "samples", n));
-  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* completions, in.GetI64(prefix + "completions", n));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* completions,
+                       in.GetI64(prefix + "completions", n));
   LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* evictions, in.GetI64(prefix + "evictions", n));
   LPT_ASSIGN_OR_RETURN(const std::vector<double>* reward, in.GetF64(prefix + "reward_ema", n));
-  LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* generation, in.GetU64(prefix + "generation", n));
+  LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* generation,
+                       in.GetU64(prefix + "generation", n));
   LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* free_ids, in.GetI64(prefix + "free_ids"));
-  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* queue_ids, in.GetI64(prefix + "inactive_queue_ids"));
-  LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* queue_gens,
-                       in.GetU64(prefix + "inactive_queue_generations",
-                                 static_cast<int64_t>(queue_ids->size())));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* queue_ids,
+                       in.GetI64(prefix + "inactive_queue_ids"));
+  LPT_ASSIGN_OR_RETURN(
+      const std::vector<uint64_t>* queue_gens,
+      in.GetU64(prefix + "inactive_queue_generations", static_cast<int64_t>(queue_ids->size())));
   map_.clear();
   names_ = *names;
   stats_.assign(n, LabelStats());
@@ -140,8 +143,8 @@ Status LabelTable::Import(const ArrayBundle& in, const std::string& prefix) {
   num_inactive_ = 0;
   for (int64_t i = 0; i < n; ++i) {
     live_[i] = (*live)[i] != 0;
-    stats_[i] = LabelStats{(*active)[i], (*created)[i], (*samples)[i], (*completions)[i],
-                           (*evictions)[i], (*reward)[i]};
+    stats_[i] = LabelStats{(*active)[i],      (*created)[i],   (*samples)[i],
+                           (*completions)[i], (*evictions)[i], (*reward)[i]};
     if (live_[i]) {
       if (!map_.emplace(names_[i], static_cast<uint32_t>(i)).second) {
         return Status::Corruption(prefix + "names: label '" + names_[i] + "' appears twice");

@@ -57,7 +57,7 @@ class LabelTable {
   std::vector<std::string> names_;                 // by id ("" when free)
   std::vector<LabelStats> stats_;
   std::vector<uint8_t> live_;
-  std::vector<uint64_t> generation_;               // bumped when a label (re)activates
+  std::vector<uint64_t> generation_;  // bumped when a label (re)activates
   std::vector<uint32_t> free_ids_;
   // Inactive labels, oldest first, as (id, generation when it went inactive); entries whose
   // generation no longer matches were reactivated and are skipped.

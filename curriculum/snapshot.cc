@@ -69,12 +69,14 @@ StatusOr<std::shared_ptr<const Snapshot>> UnpackSnapshot(const std::vector<uint8
   uint64_t version = 0;
   uint64_t n = 0;
   if (bytes.size() < 20 || std::memcmp(bytes.data(), kMagic, 4) != 0) {
-    return Status::Corruption("snapshot: not a packed snapshot (" + std::to_string(bytes.size()) + " bytes)");
+    return Status::Corruption("snapshot: not a packed snapshot (" + std::to_string(bytes.size()) +
+                              " bytes)");
   }
   std::memcpy(&version, bytes.data() + 4, 8);
   std::memcpy(&n, bytes.data() + 12, 8);
   if (bytes.size() != 20 + n * 20) {
-    return Status::Corruption("snapshot: " + std::to_string(bytes.size()) + " bytes for " + std::to_string(n) + " tasks");
+    return Status::Corruption("snapshot: " + std::to_string(bytes.size()) + " bytes for " +
+                              std::to_string(n) + " tasks");
   }
   auto snap = std::make_shared<Snapshot>();
   snap->version = version;

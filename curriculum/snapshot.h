@@ -20,8 +20,8 @@ struct Snapshot {
   std::shared_ptr<const std::vector<uint64_t>> task_ids;
   std::shared_ptr<const std::vector<uint32_t>> label_ids;
   std::shared_ptr<const std::vector<uint32_t>> slots;  // pool slot per entry (the owner's view)
-  std::vector<double> probabilities;  // sums to 1
-  std::vector<double> alias_prob;     // Vose alias table
+  std::vector<double> probabilities;                   // sums to 1
+  std::vector<double> alias_prob;                      // Vose alias table
   std::vector<uint32_t> alias_index;
 
   size_t size() const { return probabilities.size(); }

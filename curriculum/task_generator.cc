@@ -34,7 +34,8 @@ StatusOr<std::unique_ptr<TaskGenerator>> TaskGenerator::Create(std::vector<Gener
   gen->label_bins_ = label_bins;
   for (size_t s = 0; s < specs.size(); ++s) {
     GeneratorSpec& spec = specs[s];
-    const std::string where = "task generator '" + (spec.name.empty() ? std::to_string(s) : spec.name) + "'";
+    const std::string where =
+        "task generator '" + (spec.name.empty() ? std::to_string(s) : spec.name) + "'";
     if (!(spec.weight > 0) || !std::isfinite(spec.weight)) {
       return Status::InvalidArgument(where + ": weight " + FormatNumber(spec.weight) +
                                      " must be positive");
@@ -79,8 +80,8 @@ StatusOr<std::unique_ptr<TaskGenerator>> TaskGenerator::Create(std::vector<Gener
       if (b.is_span) {
         const double range = b.max - b.min;
         for (int bin = 0; bin < label_bins; ++bin) {
-          parts.push_back("|" + b.key + "=" + FormatNumber(b.min + range * bin / label_bins) + ".." +
-                          FormatNumber(b.min + range * (bin + 1) / label_bins));
+          parts.push_back("|" + b.key + "=" + FormatNumber(b.min + range * bin / label_bins) +
+                          ".." + FormatNumber(b.min + range * (bin + 1) / label_bins));
         }
       } else {
         for (double v : b.values) parts.push_back("|" + b.key + "=" + FormatNumber(v));

@@ -26,12 +26,12 @@ struct Bucket {
   bool is_span = false;        // ... or, if is_span, a value uniform in [min, max]
   double min = 0;
   double max = 0;
-  bool integer = false;        // span of whole numbers
+  bool integer = false;  // span of whole numbers
 };
 
 struct GeneratorSpec {
-  std::string name;    // first part of every label
-  double weight = 1;   // chance of this spec within a set
+  std::string name;                                   // first part of every label
+  double weight = 1;                                  // chance of this spec within a set
   std::vector<std::pair<std::string, double>> fixed;  // params every task of the spec sets
   std::vector<Bucket> buckets;                        // empty: one fixed task
 };
@@ -57,7 +57,7 @@ class TaskGenerator {
     double cumulative_weight;
     std::vector<std::pair<int, double>> fixed;  // key index, value
     std::vector<Bucket> buckets;
-    std::vector<int> bucket_keys;               // key index per bucket
+    std::vector<int> bucket_keys;  // key index per bucket
     // Label pieces, formatted once: "|key=value" per list value, "|key=lo..hi" per span bin.
     std::vector<std::vector<std::string>> label_parts;
   };

@@ -26,7 +26,8 @@ class MpiComm : public GradientComm {
     // One collective for buffers under 2^31 elements (MPI counts are ints); chunks beyond.
     for (size_t off = 0; off < count; off += static_cast<size_t>(INT_MAX)) {
       const int n = static_cast<int>(std::min(count - off, static_cast<size_t>(INT_MAX)));
-      LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, data + off, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD));
+      LPT_MPI_RETURN_IF_ERROR(
+          MPI_Allreduce(MPI_IN_PLACE, data + off, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD));
     }
     for (size_t i = 0; i < count; ++i) data[i] *= scale_;
     return Status::Ok();
@@ -43,7 +44,8 @@ std::unique_ptr<GradientComm> MakeSelfComm() { return std::make_unique<SelfComm>
 
 #ifdef LPT_HAVE_MPI
 StatusOr<std::unique_ptr<GradientComm>> MakeMpiComm(const WorldInfo& world) {
-  if (!world.mpi) return Status::FailedPrecondition("MpiComm needs MPI (started by mpirun or srun)");
+  if (!world.mpi)
+    return Status::FailedPrecondition("MpiComm needs MPI (started by mpirun or srun)");
   return std::unique_ptr<GradientComm>(new MpiComm(world.size));
 }
 #endif

@@ -13,9 +13,9 @@ namespace lpt::distributed {
 // "MPI_Allreduce: MPI_ERR_TRUNCATE: message truncated (rank 2 on node7)"
 Status MpiStatus(int code, const char* what);
 
-#define LPT_MPI_RETURN_IF_ERROR(call)                                                \
-  do {                                                                               \
-    const int lpt_mpi_code_ = (call);                                                \
+#define LPT_MPI_RETURN_IF_ERROR(call)                                                             \
+  do {                                                                                            \
+    const int lpt_mpi_code_ = (call);                                                             \
     if (lpt_mpi_code_ != MPI_SUCCESS) return ::lpt::distributed::MpiStatus(lpt_mpi_code_, #call); \
   } while (0)
 

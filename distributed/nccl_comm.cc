@@ -13,26 +13,29 @@ namespace lpt::distributed {
 namespace {
 
 Status CudaStatus(cudaError_t code, const char* what) {
-  return Status::Internal(std::string(what) + ": " + cudaGetErrorString(code) + " (" + ProcessContext() + ")");
+  return Status::Internal(std::string(what) + ": " + cudaGetErrorString(code) + " (" +
+                          ProcessContext() + ")");
 }
 Status NcclStatus(ncclResult_t code, const char* what) {
-  return Status::Internal(std::string(what) + ": " + ncclGetErrorString(code) + " (" + ProcessContext() + ")");
+  return Status::Internal(std::string(what) + ": " + ncclGetErrorString(code) + " (" +
+                          ProcessContext() + ")");
 }
 
-#define LPT_CUDA_RETURN_IF_ERROR(call)                                 \
-  do {                                                                 \
-    const cudaError_t lpt_cuda_code_ = (call);                         \
+#define LPT_CUDA_RETURN_IF_ERROR(call)                                           \
+  do {                                                                           \
+    const cudaError_t lpt_cuda_code_ = (call);                                   \
     if (lpt_cuda_code_ != cudaSuccess) return CudaStatus(lpt_cuda_code_, #call); \
   } while (0)
-#define LPT_NCCL_RETURN_IF_ERROR(call)                                 \
-  do {                                                                 \
-    const ncclResult_t lpt_nccl_code_ = (call);                        \
+#define LPT_NCCL_RETURN_IF_ERROR(call)                                           \
+  do {                                                                           \
+    const ncclResult_t lpt_nccl_code_ = (call);                                  \
     if (lpt_nccl_code_ != ncclSuccess) return NcclStatus(lpt_nccl_code_, #call); \
   } while (0)
 
 class NcclComm : public GradientComm {
  public:
-  NcclComm(ncclComm_t comm, cudaStream_t stream, int size) : comm_(comm), stream_(stream), size_(size) {}
+  NcclComm(ncclComm_t comm, cudaStream_t stream, int size)
+      : comm_(comm), stream_(stream), size_(size) {}
   ~NcclComm() override {
     ncclCommDestroy(comm_);
     cudaStreamDestroy(stream_);
@@ -61,10 +64,12 @@ StatusOr<std::unique_ptr<GradientComm>> MakeNcclComm(const WorldInfo& world) {
   const cudaError_t probe = cudaGetDeviceCount(&devices);
   // Every rank must agree on the backend: a rank without a GPU makes all fall back.
   int usable = (probe == cudaSuccess && devices > 0) ? 1 : 0;
-  LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, &usable, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
+  LPT_MPI_RETURN_IF_ERROR(
+      MPI_Allreduce(MPI_IN_PLACE, &usable, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
   if (!usable) {
-    return Status::FailedPrecondition(probe != cudaSuccess ? std::string("no usable GPU (") + cudaGetErrorString(probe) + ")"
-                                                           : std::string("no usable GPU (no CUDA device)"));
+    return Status::FailedPrecondition(
+        probe != cudaSuccess ? std::string("no usable GPU (") + cudaGetErrorString(probe) + ")"
+                             : std::string("no usable GPU (no CUDA device)"));
   }
   LPT_CUDA_RETURN_IF_ERROR(cudaSetDevice(world.local_rank % devices));
   ncclUniqueId id;
@@ -84,7 +89,8 @@ Status NcclAllreduceMeanFromHost(GradientComm* nccl, float* host, size_t count) 
   cudaError_t rc = cudaMemcpy(device, host, count * sizeof(float), cudaMemcpyHostToDevice);
   if (rc != cudaSuccess) st = CudaStatus(rc, "cudaMemcpy to device");
   if (st.ok()) st = nccl->AllreduceMean(device, count);
-  if (st.ok() && (rc = cudaMemcpy(host, device, count * sizeof(float), cudaMemcpyDeviceToHost)) != cudaSuccess) {
+  if (st.ok() && (rc = cudaMemcpy(host, device, count * sizeof(float), cudaMemcpyDeviceToHost)) !=
+                     cudaSuccess) {
     st = CudaStatus(rc, "cudaMemcpy to host");
   }
   cudaFree(device);

@@ -72,14 +72,16 @@ StatusOr<WorldInfo> InitWorld(int* argc, char*** argv) {
   }
   int provided = 0;
   const int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
-  if (rc != MPI_SUCCESS) return Status::Internal("MPI_Init_thread failed (launcher " + w.launcher + ")");
+  if (rc != MPI_SUCCESS)
+    return Status::Internal("MPI_Init_thread failed (launcher " + w.launcher + ")");
   g_mpi_up = true;
   w.mpi = true;
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   LPT_MPI_RETURN_IF_ERROR(MPI_Comm_rank(MPI_COMM_WORLD, &w.rank));
   LPT_MPI_RETURN_IF_ERROR(MPI_Comm_size(MPI_COMM_WORLD, &w.size));
   MPI_Comm local;
-  LPT_MPI_RETURN_IF_ERROR(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, w.rank, MPI_INFO_NULL, &local));
+  LPT_MPI_RETURN_IF_ERROR(
+      MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, w.rank, MPI_INFO_NULL, &local));
   LPT_MPI_RETURN_IF_ERROR(MPI_Comm_rank(local, &w.local_rank));
   LPT_MPI_RETURN_IF_ERROR(MPI_Comm_size(local, &w.local_size));
   MPI_Comm_free(&local);
@@ -111,22 +113,24 @@ Status Control::Barrier() {
   return Status::Ok();
 }
 
-Status Control::GatherBytes(const std::vector<uint8_t>& mine, std::vector<std::vector<uint8_t>>* at_root) {
+Status Control::GatherBytes(const std::vector<uint8_t>& mine,
+                            std::vector<std::vector<uint8_t>>* at_root) {
   if (!world_.mpi) {
     *at_root = {mine};
     return Status::Ok();
   }
   const int count = static_cast<int>(mine.size());
   std::vector<int> counts(is_root() ? world_.size : 0);
-  LPT_MPI_RETURN_IF_ERROR(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD));
+  LPT_MPI_RETURN_IF_ERROR(
+      MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD));
   std::vector<int> displs(counts.size(), 0);
   std::vector<uint8_t> all;
   if (is_root()) {
     for (size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
     all.resize(counts.empty() ? 0 : static_cast<size_t>(displs.back() + counts.back()));
   }
-  LPT_MPI_RETURN_IF_ERROR(MPI_Gatherv(mine.data(), count, MPI_BYTE, all.data(), counts.data(), displs.data(),
-                                      MPI_BYTE, 0, MPI_COMM_WORLD));
+  LPT_MPI_RETURN_IF_ERROR(MPI_Gatherv(mine.data(), count, MPI_BYTE, all.data(), counts.data(),
+                                      displs.data(), MPI_BYTE, 0, MPI_COMM_WORLD));
   if (is_root()) {
     at_root->assign(counts.size(), {});
     for (size_t r = 0; r < counts.size(); ++r) {
@@ -136,7 +140,8 @@ Status Control::GatherBytes(const std::vector<uint8_t>& mine, std::vector<std::v
   return Status::Ok();
 }
 
-Status Control::ScatterBytes(const std::vector<std::vector<uint8_t>>& parts, std::vector<uint8_t>* mine) {
+Status Control::ScatterBytes(const std::vector<std::vector<uint8_t>>& parts,
+                             std::vector<uint8_t>* mine) {
   if (is_root() && static_cast<int>(parts.size()) != world_.size) {
     return Status::InvalidArgument("ScatterBytes: " + std::to_string(parts.size()) + " parts for " +
                                    std::to_string(world_.size) + " ranks");
@@ -163,7 +168,8 @@ Status Control::ScatterBytes(const std::vector<std::vector<uint8_t>>& parts, std
   }
   mine->resize(sizes[world_.rank]);
   return InChunks(mine->size(), [&](uint64_t off, int n) -> Status {
-    LPT_MPI_RETURN_IF_ERROR(MPI_Recv(mine->data() + off, n, MPI_BYTE, 0, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+    LPT_MPI_RETURN_IF_ERROR(
+        MPI_Recv(mine->data() + off, n, MPI_BYTE, 0, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
     return Status::Ok();
   });
 }
@@ -181,22 +187,25 @@ Status Control::BroadcastBytes(std::vector<uint8_t>* buffer) {
 
 Status Control::AllreduceSum(std::vector<double>* values) {
   if (!world_.mpi) return Status::Ok();
-  LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, values->data(), static_cast<int>(values->size()),
-                                        MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+  LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, values->data(),
+                                        static_cast<int>(values->size()), MPI_DOUBLE, MPI_SUM,
+                                        MPI_COMM_WORLD));
   return Status::Ok();
 }
 
 Status Control::AllreduceMax(std::vector<double>* values) {
   if (!world_.mpi) return Status::Ok();
-  LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, values->data(), static_cast<int>(values->size()),
-                                        MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+  LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, values->data(),
+                                        static_cast<int>(values->size()), MPI_DOUBLE, MPI_MAX,
+                                        MPI_COMM_WORLD));
   return Status::Ok();
 }
 
 Status Control::AllreduceSum(std::vector<int64_t>* values) {
   if (!world_.mpi) return Status::Ok();
-  LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, values->data(), static_cast<int>(values->size()),
-                                        MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
+  LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, values->data(),
+                                        static_cast<int>(values->size()), MPI_INT64_T, MPI_SUM,
+                                        MPI_COMM_WORLD));
   return Status::Ok();
 }
 

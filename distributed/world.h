@@ -16,7 +16,7 @@ namespace lpt::distributed {
 struct WorldInfo {
   int rank = 0;
   int size = 1;
-  int local_rank = 0;   // rank among the processes on this host (picks the GPU)
+  int local_rank = 0;  // rank among the processes on this host (picks the GPU)
   int local_size = 1;
   std::string host;
   std::string launcher;  // "mpirun", "srun" or "none"

@@ -1,7 +1,8 @@
 // Builds without MPI (LPT_WITH_MPI=OFF): every process is a world of one.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 
 #include "common/check.h"
 #include "distributed/comm.h"
@@ -17,7 +18,8 @@ StatusOr<WorldInfo> InitWorld(int*, char***) {
   w.host = gethostname(buf, sizeof(buf) - 1) == 0 ? buf : "unknown-host";
   w.launcher = "none";
   if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr) {
-    return Status::FailedPrecondition("started by an MPI launcher, but this build has no MPI (LPT_WITH_MPI=OFF)");
+    return Status::FailedPrecondition(
+        "started by an MPI launcher, but this build has no MPI (LPT_WITH_MPI=OFF)");
   }
   SetProcessContext("rank 0 on " + w.host);
   return w;
@@ -32,11 +34,13 @@ void AbortWorld(int exit_code, const std::string& message) {
 }
 
 Status Control::Barrier() { return Status::Ok(); }
-Status Control::GatherBytes(const std::vector<uint8_t>& mine, std::vector<std::vector<uint8_t>>* at_root) {
+Status Control::GatherBytes(const std::vector<uint8_t>& mine,
+                            std::vector<std::vector<uint8_t>>* at_root) {
   *at_root = {mine};
   return Status::Ok();
 }
-Status Control::ScatterBytes(const std::vector<std::vector<uint8_t>>& parts, std::vector<uint8_t>* mine) {
+Status Control::ScatterBytes(const std::vector<std::vector<uint8_t>>& parts,
+                             std::vector<uint8_t>* mine) {
   if (parts.size() != 1) return Status::InvalidArgument("ScatterBytes: one part per rank expected");
   *mine = parts[0];
   return Status::Ok();

@@ -1,9 +1,9 @@
 #include "envsim/arena.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 
+#include "common/clock.h"
 #include "common/rng.h"
 
 namespace lpt::envsim {
@@ -27,12 +27,6 @@ constexpr std::array<Offset, 4> kRight = {{{0, 1}, {0, -1}, {-1, 0}, {1, 0}}};
 
 uint8_t Saturate(int v) { return static_cast<uint8_t>(std::clamp(v, 0, 255)); }
 
-uint64_t NowNs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
-}
-
 void ResizeStats(EpisodeStats* s, int num_agents) {
   s->returns.assign(num_agents, 0.0f);
   s->collected.assign(static_cast<size_t>(num_agents) * kNumItems, 0);
@@ -48,9 +42,9 @@ void ResizeStats(EpisodeStats* s, int num_agents) {
 // Zeroes in place (no allocation: sizes are kept).
 void ClearStats(EpisodeStats* s) {
   std::fill(s->returns.begin(), s->returns.end(), 0.0f);
-  for (std::vector<int32_t>* v : {&s->collected, &s->deposited, &s->attack_spent, &s->robbed,
-                                  &s->stolen, &s->action_count, &s->action_failed,
-                                  &s->times_frozen}) {
+  for (std::vector<int32_t>* v :
+       {&s->collected, &s->deposited, &s->attack_spent, &s->robbed, &s->stolen, &s->action_count,
+        &s->action_failed, &s->times_frozen}) {
     std::fill(v->begin(), v->end(), 0);
   }
   s->produced.fill(0);
@@ -61,15 +55,32 @@ void ClearStats(EpisodeStats* s) {
 
 char LegendCell(char ch, Cell* cell) {
   switch (ch) {
-    case '.': *cell = Cell::kEmpty; return 1;
-    case '#': *cell = Cell::kWall; return 1;
-    case 'o': *cell = Cell::kBlock; return 1;
-    case 'm': *cell = Cell::kMine; return 1;
-    case 'g': *cell = Cell::kGenerator; return 1;
-    case '_': *cell = Cell::kAltar; return 1;
-    case 'l': *cell = Cell::kLasery; return 1;
-    case 'r': *cell = Cell::kArmory; return 1;
-    default: return 0;
+    case '.':
+      *cell = Cell::kEmpty;
+      return 1;
+    case '#':
+      *cell = Cell::kWall;
+      return 1;
+    case 'o':
+      *cell = Cell::kBlock;
+      return 1;
+    case 'm':
+      *cell = Cell::kMine;
+      return 1;
+    case 'g':
+      *cell = Cell::kGenerator;
+      return 1;
+    case '_':
+      *cell = Cell::kAltar;
+      return 1;
+    case 'l':
+      *cell = Cell::kLasery;
+      return 1;
+    case 'r':
+      *cell = Cell::kArmory;
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -96,7 +107,8 @@ StatusOr<std::unique_ptr<ArenaBatch>> ArenaBatch::Create(const BatchOptions& opt
   if (options.max_height < 0 || options.max_width < 0 || options.max_converters < 0) {
     return Status::InvalidArgument("batch capacity must not be negative");
   }
-  if (!options.env_configs.empty() && static_cast<int>(options.env_configs.size()) != options.num_envs) {
+  if (!options.env_configs.empty() &&
+      static_cast<int>(options.env_configs.size()) != options.num_envs) {
     return Status::InvalidArgument("env_configs: " + std::to_string(options.env_configs.size()) +
                                    " configs for " + std::to_string(options.num_envs) + " envs");
   }
@@ -109,7 +121,8 @@ StatusOr<std::unique_ptr<ArenaBatch>> ArenaBatch::Create(const BatchOptions& opt
   std::unique_ptr<ArenaBatch> batch(new ArenaBatch(sized));
   LPT_RETURN_IF_ERROR(batch->CheckFits(options.config));
   for (size_t env = 0; env < options.env_configs.size(); ++env) {
-    LPT_RETURN_IF_ERROR(batch->CheckFits(options.env_configs[env]).WithPrefix("env " + std::to_string(env)));
+    LPT_RETURN_IF_ERROR(
+        batch->CheckFits(options.env_configs[env]).WithPrefix("env " + std::to_string(env)));
     batch->config_[env] = options.env_configs[env];
   }
   for (int env = 0; env < batch->num_envs_; ++env) batch->ResetEnv(env, 0);
@@ -179,16 +192,15 @@ Status ArenaBatch::CheckFits(const TaskConfig& config) const {
                                    " agents per env");
   }
   if (config.MapHeight() > cap_h_ || config.MapWidth() > cap_w_) {
-    return Status::InvalidArgument(
-        "map.instance_size: a " + std::to_string(config.MapHeight()) + "x" +
-        std::to_string(config.MapWidth()) + " map exceeds the batch capacity " +
-        std::to_string(cap_h_) + "x" + std::to_string(cap_w_));
+    return Status::InvalidArgument("map.instance_size: a " + std::to_string(config.MapHeight()) +
+                                   "x" + std::to_string(config.MapWidth()) +
+                                   " map exceeds the batch capacity " + std::to_string(cap_h_) +
+                                   "x" + std::to_string(cap_w_));
   }
   if (config.ConvertersPerEnv() > cap_conv_) {
-    return Status::InvalidArgument("converter counts: " +
-                                   std::to_string(config.ConvertersPerEnv()) +
-                                   " converters per env exceed the batch capacity " +
-                                   std::to_string(cap_conv_));
+    return Status::InvalidArgument(
+        "converter counts: " + std::to_string(config.ConvertersPerEnv()) +
+        " converters per env exceed the batch capacity " + std::to_string(cap_conv_));
   }
   return Status::Ok();
 }
@@ -246,7 +258,8 @@ void ArenaBatch::PlaceConverter(int env, ConverterKind kind, int row, int col) {
   for (int i = 0; i < kNumItems; ++i) {
     conv_input_[ci * kNumItems + i] = 0;
     // initial_resource_count counts whole recipe outputs.
-    conv_output_[ci * kNumItems + i] = static_cast<uint8_t>(cc.initial_resource_count * cc.output[i]);
+    conv_output_[ci * kNumItems + i] =
+        static_cast<uint8_t>(cc.initial_resource_count * cc.output[i]);
   }
   PlaneOrigin(env, Feature::kType)[static_cast<size_t>(row) * pad_w_ + col] =
       static_cast<uint8_t>(CellOf(kind));
@@ -269,7 +282,8 @@ void ArenaBatch::BeginEpisode(int env, int length, bool desync_shortened) {
   stats_[env].desync_shortened = desync_shortened;
   for (int c = 0; c < num_conv_[env]; ++c) {
     // Outputs held from the start (initial_resource_count) count as produced.
-    for (int i = 0; i < kNumItems; ++i) stats_[env].produced[i] += conv_output_[Conv(env, c) * kNumItems + i];
+    for (int i = 0; i < kNumItems; ++i)
+      stats_[env].produced[i] += conv_output_[Conv(env, c) * kNumItems + i];
     TryStartConversion(env, c);
   }
 }
@@ -291,14 +305,16 @@ void ArenaBatch::ResetEnv(int env, int64_t episode) {
     const int top = cfg.border_width + (inst / cols) * (size + cfg.border_width);
     const int left = cfg.border_width + (inst % cols) * (size + cfg.border_width);
     for (int r = top; r < top + size; ++r) {
-      std::memset(PlaneOrigin(env, Feature::kType) + static_cast<size_t>(r) * pad_w_ + left, 0, size);
+      std::memset(PlaneOrigin(env, Feature::kType) + static_cast<size_t>(r) * pad_w_ + left, 0,
+                  size);
     }
     // A random empty cell of this room (Validate keeps a quarter of each room free).
     auto empty_cell = [&](int* row, int* col) {
       do {
         *row = top + static_cast<int>(rng.Below(size));
         *col = left + static_cast<int>(rng.Below(size));
-      } while (type[static_cast<size_t>(*row) * pad_w_ + *col] != static_cast<uint8_t>(Cell::kEmpty));
+      } while (type[static_cast<size_t>(*row) * pad_w_ + *col] !=
+               static_cast<uint8_t>(Cell::kEmpty));
     };
     int r = 0;
     int c = 0;
@@ -339,9 +355,9 @@ Status ArenaBatch::LoadMap(int env, const std::vector<std::string>& rows) {
   const int width = height == 0 ? 0 : static_cast<int>(rows[0].size());
   if (height == 0 || width == 0) return Status::InvalidArgument("map: empty");
   if (height > cap_h_ || width > cap_w_) {
-    return Status::InvalidArgument("map: " + std::to_string(height) + "x" +
-                                   std::to_string(width) + " exceeds the batch capacity " +
-                                   std::to_string(cap_h_) + "x" + std::to_string(cap_w_));
+    return Status::InvalidArgument("map: " + std::to_string(height) + "x" + std::to_string(width) +
+                                   " exceeds the batch capacity " + std::to_string(cap_h_) + "x" +
+                                   std::to_string(cap_w_));
   }
   std::vector<int> agent_rc(static_cast<size_t>(num_agents_) * 2, -1);
   int converters = 0;
@@ -466,7 +482,8 @@ void ArenaBatch::TryStartConversion(int env, int c) {
   if (outputs >= cc.max_output) return;
   EpisodeStats& st = stats_[env];
   for (int i = 0; i < kNumItems; ++i) {
-    conv_input_[ci * kNumItems + i] = static_cast<uint8_t>(conv_input_[ci * kNumItems + i] - cc.input[i]);
+    conv_input_[ci * kNumItems + i] =
+        static_cast<uint8_t>(conv_input_[ci * kNumItems + i] - cc.input[i]);
     st.consumed[i] += cc.input[i];
   }
   conv_state_[ci] = static_cast<uint8_t>(ConverterState::kConverting);
@@ -678,7 +695,8 @@ void ArenaBatch::Step(EnvRange range, Span<const int32_t> actions, const StepBuf
             out.episode_end.size() == static_cast<size_t>(num_envs_))
       << "step buffers are not sized for " << num_envs_ << " envs x " << num_agents_ << " agents";
   LPT_CHECK(out.final_obs.empty() || out.final_obs.size() == out.obs.size());
-  LPT_CHECK(out.final_globals.empty() || (!out.final_obs.empty() && out.final_globals.size() == out.globals.size()))
+  LPT_CHECK(out.final_globals.empty() ||
+            (!out.final_obs.empty() && out.final_globals.size() == out.globals.size()))
       << "final_globals needs final_obs, sized like globals";
   for (int env = range.begin; env < range.end; ++env) {
     StepEnv(env, actions.data() + static_cast<size_t>(env) * num_agents_, out, profile);
@@ -687,7 +705,7 @@ void ArenaBatch::Step(EnvRange range, Span<const int32_t> actions, const StepBuf
 
 void ArenaBatch::StepEnv(int env, const int32_t* actions, const StepBuffers& out,
                          StepProfile* profile) {
-  const uint64_t t0 = profile != nullptr ? NowNs() : 0;
+  const uint64_t t0 = profile != nullptr ? SteadyNanos() : 0;
   const int n = num_agents_;
   const size_t base = Agent(env, 0);
   EpisodeStats& st = stats_[env];
@@ -700,14 +718,17 @@ void ArenaBatch::StepEnv(int env, const int32_t* actions, const StepBuffers& out
     blocked[agent] = frozen_[a] > 0 ? 1 : 0;
     if (blocked[agent]) {
       --frozen_[a];
-      PlaneOrigin(env, Feature::kAgentFrozen)[static_cast<size_t>(agent_row_[a]) * pad_w_ + agent_col_[a]] = frozen_[a];
+      PlaneOrigin(
+          env, Feature::kAgentFrozen)[static_cast<size_t>(agent_row_[a]) * pad_w_ + agent_col_[a]] =
+          frozen_[a];
     }
   }
 
   // --- actions, in a seeded random order ---
   uint16_t* order = &order_[base];
   for (int i = 0; i < n; ++i) order[i] = static_cast<uint16_t>(i);
-  for (int i = n - 1; i > 0; --i) std::swap(order[i], order[rng.Below(static_cast<uint32_t>(i + 1))]);
+  for (int i = n - 1; i > 0; --i)
+    std::swap(order[i], order[rng.Below(static_cast<uint32_t>(i + 1))]);
   for (int i = 0; i < n; ++i) {
     const int agent = order[i];
     const size_t a = base + agent;
@@ -733,11 +754,11 @@ void ArenaBatch::StepEnv(int env, const int32_t* actions, const StepBuffers& out
     if (!ok) st.action_failed[static_cast<size_t>(agent) * kNumActions + action] += 1;
   }
   rng_counter_[env] = rng.counter();
-  const uint64_t t1 = profile != nullptr ? NowNs() : 0;
+  const uint64_t t1 = profile != nullptr ? SteadyNanos() : 0;
 
   // --- converters ---
   TickConverters(env);
-  const uint64_t t2 = profile != nullptr ? NowNs() : 0;
+  const uint64_t t2 = profile != nullptr ? SteadyNanos() : 0;
 
   // --- rewards and episode end ---
   const bool done = ++step_[env] >= episode_len_[env];
@@ -753,25 +774,27 @@ void ArenaBatch::StepEnv(int env, const int32_t* actions, const StepBuffers& out
     out.truncated[a] = done ? 1 : 0;
   }
   out.episode_end[env] = done ? 1 : 0;
-  const uint64_t t3 = profile != nullptr ? NowNs() : 0;
+  const uint64_t t3 = profile != nullptr ? SteadyNanos() : 0;
 
   uint64_t reset_ns = 0;
   if (done) {
     st.length = step_[env];
     if (!out.final_obs.empty()) {
-      WriteObservation(env, out.final_obs.data() + base * kObsPerAgent,
-                       out.final_globals.empty() ? nullptr : out.final_globals.data() + base * kNumGlobals);
+      WriteObservation(
+          env, out.final_obs.data() + base * kObsPerAgent,
+          out.final_globals.empty() ? nullptr : out.final_globals.data() + base * kNumGlobals);
     }
     std::swap(stats_[env], last_stats_[env]);
     ResetEnv(env, episode_[env] + 1);
-    reset_ns = profile != nullptr ? NowNs() - t3 : 0;
+    reset_ns = profile != nullptr ? SteadyNanos() - t3 : 0;
   }
 
   // --- observations ---
-  const uint64_t t4 = profile != nullptr ? NowNs() : 0;
-  WriteObservation(env, out.obs.data() + base * kObsPerAgent, out.globals.data() + base * kNumGlobals);
+  const uint64_t t4 = profile != nullptr ? SteadyNanos() : 0;
+  WriteObservation(env, out.obs.data() + base * kObsPerAgent,
+                   out.globals.data() + base * kNumGlobals);
   if (profile != nullptr) {
-    const uint64_t t5 = NowNs();
+    const uint64_t t5 = SteadyNanos();
     profile->actions_ns += t1 - t0;
     profile->converters_ns += t2 - t1;
     profile->rewards_ns += t3 - t2;
@@ -789,7 +812,8 @@ void ArenaBatch::WriteObservation(int env, uint8_t* obs, float* globals) const {
     // The window's top-left corner is world cell (row - r, col - r): in padded coordinates
     // that is exactly (row, col).
     const size_t corner = static_cast<size_t>(agent_row_[a]) * pad_w_ + agent_col_[a];
-    const uint8_t* src = planes_.data() + static_cast<size_t>(env) * kNumFeatures * plane_size_ + corner;
+    const uint8_t* src =
+        planes_.data() + static_cast<size_t>(env) * kNumFeatures * plane_size_ + corner;
     uint8_t* dst = obs + static_cast<size_t>(agent) * kObsPerAgent;
     // Rows are copied 16 bytes at a time (one vector move instead of an 8 + 3 byte pair); the
     // 5 extra bytes land on the next row, which is written right after, and the source may
@@ -827,7 +851,8 @@ void ArenaBatch::Observe(EnvRange range, const StepBuffers& out) const {
       << "env range [" << range.begin << ", " << range.end << ") of " << num_envs_;
   for (int env = range.begin; env < range.end; ++env) {
     const size_t base = Agent(env, 0);
-    WriteObservation(env, out.obs.data() + base * kObsPerAgent, out.globals.data() + base * kNumGlobals);
+    WriteObservation(env, out.obs.data() + base * kObsPerAgent,
+                     out.globals.data() + base * kNumGlobals);
   }
 }
 

@@ -84,18 +84,18 @@ struct StepProfile {
 
 // One env's per-episode statistics, per agent: the numbers to check when agents "don't learn".
 struct EpisodeStats {
-  int64_t episode = -1;       // index of the episode within its env (-1: none finished yet)
-  int32_t length = 0;         // steps
+  int64_t episode = -1;  // index of the episode within its env (-1: none finished yet)
+  int32_t length = 0;    // steps
   bool desync_shortened = false;
-  std::vector<float> returns;           // [A] summed rewards
-  std::vector<int32_t> collected;       // [A, kNumItems] taken from converters (get_items)
-  std::vector<int32_t> deposited;       // [A, kNumItems] put into converters (put_items)
-  std::vector<int32_t> attack_spent;    // [A, kNumItems] lasers used firing, armor used blocking
-  std::vector<int32_t> robbed;          // [A, kNumItems] taken from attacked agents
-  std::vector<int32_t> stolen;          // [A, kNumItems] lost to attackers
-  std::vector<int32_t> action_count;    // [A, kNumActions]
-  std::vector<int32_t> action_failed;   // [A, kNumActions]
-  std::vector<int32_t> times_frozen;    // [A]
+  std::vector<float> returns;          // [A] summed rewards
+  std::vector<int32_t> collected;      // [A, kNumItems] taken from converters (get_items)
+  std::vector<int32_t> deposited;      // [A, kNumItems] put into converters (put_items)
+  std::vector<int32_t> attack_spent;   // [A, kNumItems] lasers used firing, armor used blocking
+  std::vector<int32_t> robbed;         // [A, kNumItems] taken from attacked agents
+  std::vector<int32_t> stolen;         // [A, kNumItems] lost to attackers
+  std::vector<int32_t> action_count;   // [A, kNumActions]
+  std::vector<int32_t> action_failed;  // [A, kNumActions]
+  std::vector<int32_t> times_frozen;   // [A]
   std::array<int64_t, kNumItems> produced{};  // env total made by converters
   std::array<int64_t, kNumItems> consumed{};  // env total used up by converters and attacks
 
@@ -212,7 +212,8 @@ class ArenaBatch {
   size_t Conv(int env, int c) const { return static_cast<size_t>(env) * cap_conv_ + c; }
   // Pointer to world cell (0, 0) of plane f of env (inside the padding).
   uint8_t* PlaneOrigin(int env, Feature f) {
-    return planes_.data() + (static_cast<size_t>(env) * kNumFeatures + static_cast<int>(f)) * plane_size_ +
+    return planes_.data() +
+           (static_cast<size_t>(env) * kNumFeatures + static_cast<int>(f)) * plane_size_ +
            static_cast<size_t>(kObsRadius) * pad_w_ + kObsRadius;
   }
   const uint8_t* PlaneOrigin(int env, Feature f) const {

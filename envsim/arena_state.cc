@@ -42,7 +42,8 @@ Status Take(const ArrayBundle& b, const std::string& name, std::vector<T>* v) {
       const int64_t x = (*src)[i];
       if (x < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
           x > static_cast<int64_t>(std::numeric_limits<T>::max())) {
-        return Status::Corruption(name + "[" + std::to_string(i) + "]: " + std::to_string(x) + " is out of range");
+        return Status::Corruption(name + "[" + std::to_string(i) + "]: " + std::to_string(x) +
+                                  " is out of range");
       }
       (*v)[i] = static_cast<T>(x);
     }
@@ -55,7 +56,8 @@ struct FlatStats {
   std::vector<int64_t> episode, length;
   std::vector<uint8_t> desync_shortened;
   std::vector<float> returns;
-  std::vector<int32_t> collected, deposited, attack_spent, robbed, stolen, action_count, action_failed, times_frozen;
+  std::vector<int32_t> collected, deposited, attack_spent, robbed, stolen, action_count,
+      action_failed, times_frozen;
   std::vector<int64_t> produced, consumed;
 
   template <typename Fn>
@@ -92,10 +94,12 @@ struct FlatStats {
 };
 
 // values[i] in [lo, hi] for every i, or an error naming the array and the element.
-Status InRange(const std::vector<int64_t>& values, size_t i, int64_t lo, int64_t hi, const char* name) {
+Status InRange(const std::vector<int64_t>& values, size_t i, int64_t lo, int64_t hi,
+               const char* name) {
   if (values[i] < lo || values[i] > hi) {
-    return Status::Corruption(std::string(name) + "[" + std::to_string(i) + "]: " + std::to_string(values[i]) +
-                              " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return Status::Corruption(std::string(name) + "[" + std::to_string(i) +
+                              "]: " + std::to_string(values[i]) + " is outside [" +
+                              std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
   return Status::Ok();
 }
@@ -137,8 +141,8 @@ Status ArenaBatch::CheckRanges(const ArrayBundle& b) const {
     const std::vector<uint8_t>& v = b.u8.at(name);
     for (size_t i = 0; i < v.size(); ++i) {
       if (v[i] >= limit) {
-        return Status::Corruption(std::string(name) + "[" + std::to_string(i) + "]: " + std::to_string(v[i]) +
-                                  " is not below " + std::to_string(limit));
+        return Status::Corruption(std::string(name) + "[" + std::to_string(i) + "]: " +
+                                  std::to_string(v[i]) + " is not below " + std::to_string(limit));
       }
     }
     return Status::Ok();
@@ -209,13 +213,17 @@ ArrayBundle ArenaBatch::ExportState() const {
 
 Status ArenaBatch::ImportState(const ArrayBundle& b) {
   LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* layout, b.GetI64("layout", 6));
-  const std::vector<int64_t> mine = {num_envs_, num_agents_, cap_h_, cap_w_, cap_conv_, first_env_id_};
-  if (std::vector<int64_t>(layout->begin(), layout->begin() + 5) != std::vector<int64_t>(mine.begin(), mine.begin() + 5)) {
+  const std::vector<int64_t> mine = {num_envs_, num_agents_, cap_h_,
+                                     cap_w_,    cap_conv_,   first_env_id_};
+  if (std::vector<int64_t>(layout->begin(), layout->begin() + 5) !=
+      std::vector<int64_t>(mine.begin(), mine.begin() + 5)) {
     const auto show = [](const std::vector<int64_t>& l) {
       return std::to_string(l[0]) + " envs x " + std::to_string(l[1]) + " agents, map capacity " +
-             std::to_string(l[2]) + "x" + std::to_string(l[3]) + ", " + std::to_string(l[4]) + " converters";
+             std::to_string(l[2]) + "x" + std::to_string(l[3]) + ", " + std::to_string(l[4]) +
+             " converters";
     };
-    return Status::FailedPrecondition("env state: saved for " + show(*layout) + "; this batch has " + show(mine));
+    return Status::FailedPrecondition("env state: saved for " + show(*layout) +
+                                      "; this batch has " + show(mine));
   }
   // Everything is decoded and checked first: a bad array leaves this batch untouched.
   std::vector<TaskConfig> configs = config_, pending = pending_;
@@ -223,13 +231,16 @@ Status ArenaBatch::ImportState(const ArrayBundle& b) {
     LPT_ASSIGN_OR_RETURN(const std::vector<double>* now, b.GetF64("config." + f.name, num_envs_));
     LPT_ASSIGN_OR_RETURN(const std::vector<double>* next, b.GetF64("pending." + f.name, num_envs_));
     for (int e = 0; e < num_envs_; ++e) {
-      LPT_RETURN_IF_ERROR(SetTaskField(&configs[e], f.name, (*now)[e]).WithPrefix("config of env " + std::to_string(e)));
-      LPT_RETURN_IF_ERROR(SetTaskField(&pending[e], f.name, (*next)[e]).WithPrefix("pending config of env " + std::to_string(e)));
+      LPT_RETURN_IF_ERROR(SetTaskField(&configs[e], f.name, (*now)[e])
+                              .WithPrefix("config of env " + std::to_string(e)));
+      LPT_RETURN_IF_ERROR(SetTaskField(&pending[e], f.name, (*next)[e])
+                              .WithPrefix("pending config of env " + std::to_string(e)));
     }
   }
   for (int e = 0; e < num_envs_; ++e) {
     LPT_RETURN_IF_ERROR(CheckFits(configs[e]).WithPrefix("config of env " + std::to_string(e)));
-    LPT_RETURN_IF_ERROR(CheckFits(pending[e]).WithPrefix("pending config of env " + std::to_string(e)));
+    LPT_RETURN_IF_ERROR(
+        CheckFits(pending[e]).WithPrefix("pending config of env " + std::to_string(e)));
   }
   FlatStats flat;
   const size_t n = num_envs_;
@@ -264,7 +275,9 @@ Status ArenaBatch::ImportState(const ArrayBundle& b) {
     s.desync_shortened = flat.desync_shortened[e] != 0;
     std::copy_n(flat.produced.begin() + e * kNumItems, kNumItems, s.produced.begin());
     std::copy_n(flat.consumed.begin() + e * kNumItems, kNumItems, s.consumed.begin());
-    flat.PerAgent(s, [e](const auto& all, auto& v) { std::copy_n(all.begin() + e * v.size(), v.size(), v.begin()); });
+    flat.PerAgent(s, [e](const auto& all, auto& v) {
+      std::copy_n(all.begin() + e * v.size(), v.size(), v.begin());
+    });
   }
   return Status::Ok();
 }

@@ -6,15 +6,24 @@ namespace lpt::envsim {
 
 char CellChar(Cell cell) {
   switch (cell) {
-    case Cell::kEmpty: return '.';
-    case Cell::kWall: return '#';
-    case Cell::kBlock: return 'o';
-    case Cell::kAgent: return 'A';
-    case Cell::kMine: return 'm';
-    case Cell::kGenerator: return 'g';
-    case Cell::kAltar: return '_';
-    case Cell::kLasery: return 'l';
-    case Cell::kArmory: return 'r';
+    case Cell::kEmpty:
+      return '.';
+    case Cell::kWall:
+      return '#';
+    case Cell::kBlock:
+      return 'o';
+    case Cell::kAgent:
+      return 'A';
+    case Cell::kMine:
+      return 'm';
+    case Cell::kGenerator:
+      return 'g';
+    case Cell::kAltar:
+      return '_';
+    case Cell::kLasery:
+      return 'l';
+    case Cell::kArmory:
+      return 'r';
   }
   return '?';
 }
@@ -29,7 +38,8 @@ std::string RenderMap(const ArenaBatch& batch, int env) {
   const int w = batch.map_width(env);
   std::string grid(static_cast<size_t>(h) * (w + 1), '\n');
   for (int r = 0; r < h; ++r) {
-    for (int c = 0; c < w; ++c) grid[static_cast<size_t>(r) * (w + 1) + c] = CellChar(batch.CellAt(env, r, c));
+    for (int c = 0; c < w; ++c)
+      grid[static_cast<size_t>(r) * (w + 1) + c] = CellChar(batch.CellAt(env, r, c));
   }
   for (int a = 0; a < batch.num_agents(); ++a) {
     grid[static_cast<size_t>(batch.AgentRow(env, a)) * (w + 1) + batch.AgentCol(env, a)] =

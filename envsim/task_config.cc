@@ -1,68 +1,83 @@
 #include "envsim/task_config.h"
 
-
 namespace lpt::envsim {
 namespace {
 
 std::vector<TaskField> BuildFields() {
   using K = FieldKind;
   std::vector<TaskField> f;
-  f.push_back(MakeField<TaskConfig>("map.num_agents", "agents per env", K::kInt, 1, 1024,
-                        [](auto& c) -> auto& { return c.num_agents; }));
-  f.push_back(MakeField<TaskConfig>("map.num_instances", "rooms per env (agents are spread over them)",
-                        K::kInt, 1, 64, [](auto& c) -> auto& { return c.num_instances; }));
-  f.push_back(MakeField<TaskConfig>("map.instance_size", "side of each square room, in cells", K::kInt, 3,
-                        250, [](auto& c) -> auto& { return c.instance_size; }));
-  f.push_back(MakeField<TaskConfig>("map.border_width", "wall thickness around and between rooms", K::kInt,
-                        1, 16, [](auto& c) -> auto& { return c.border_width; }));
-  f.push_back(MakeField<TaskConfig>("map.walls", "wall cells placed at random per room", K::kInt, 0, 60000,
-                        [](auto& c) -> auto& { return c.walls; }));
-  f.push_back(MakeField<TaskConfig>("map.blocks", "block cells placed at random per room", K::kInt, 0, 60000,
-                        [](auto& c) -> auto& { return c.blocks; }));
+  f.push_back(MakeField<TaskConfig>(
+      "map.num_agents", "agents per env", K::kInt, 1, 1024,
+      [](auto& c) -> auto& { return c.num_agents; }));
+  f.push_back(MakeField<TaskConfig>(
+      "map.num_instances", "rooms per env (agents are spread over them)", K::kInt, 1, 64,
+      [](auto& c) -> auto& { return c.num_instances; }));
+  f.push_back(MakeField<TaskConfig>(
+      "map.instance_size", "side of each square room, in cells", K::kInt, 3, 250,
+      [](auto& c) -> auto& { return c.instance_size; }));
+  f.push_back(MakeField<TaskConfig>(
+      "map.border_width", "wall thickness around and between rooms", K::kInt, 1, 16,
+      [](auto& c) -> auto& { return c.border_width; }));
+  f.push_back(MakeField<TaskConfig>(
+      "map.walls", "wall cells placed at random per room", K::kInt, 0, 60000,
+      [](auto& c) -> auto& { return c.walls; }));
+  f.push_back(MakeField<TaskConfig>(
+      "map.blocks", "block cells placed at random per room", K::kInt, 0, 60000,
+      [](auto& c) -> auto& { return c.blocks; }));
   for (int k = 0; k < kNumConverterKinds; ++k) {
     const std::string n(ConverterName(static_cast<ConverterKind>(k)));
-    f.push_back(MakeField<TaskConfig>(n + ".count", n + "s placed at random per room", K::kInt, 0, 60000,
-                          [k](auto& c) -> auto& { return c.converters[k].count; }));
-    f.push_back(MakeField<TaskConfig>(n + ".conversion_ticks", "ticks from inputs to outputs", K::kInt, 1,
-                          10000, [k](auto& c) -> auto& { return c.converters[k].conversion_ticks; }));
-    f.push_back(MakeField<TaskConfig>(n + ".cooldown", "ticks after producing before converting again",
-                          K::kInt, 0, 10000,
-                          [k](auto& c) -> auto& { return c.converters[k].cooldown; }));
-    f.push_back(MakeField<TaskConfig>(n + ".max_output", "no conversion while holding this many outputs",
-                          K::kInt, 1, 255,
-                          [k](auto& c) -> auto& { return c.converters[k].max_output; }));
-    f.push_back(MakeField<TaskConfig>(n + ".initial_resource_count", "outputs held at episode start",
-                          K::kInt, 0, 255,
-                          [k](auto& c) -> auto& { return c.converters[k].initial_resource_count; }));
+    f.push_back(MakeField<TaskConfig>(
+        n + ".count", n + "s placed at random per room", K::kInt, 0,
+        60000, [k](auto& c) -> auto& { return c.converters[k].count; }));
+    f.push_back(MakeField<TaskConfig>(
+        n + ".conversion_ticks", "ticks from inputs to outputs", K::kInt, 1,
+        10000, [k](auto& c) -> auto& { return c.converters[k].conversion_ticks; }));
+    f.push_back(MakeField<TaskConfig>(
+        n + ".cooldown", "ticks after producing before converting again", K::kInt, 0,
+        10000, [k](auto& c) -> auto& { return c.converters[k].cooldown; }));
+    f.push_back(MakeField<TaskConfig>(
+        n + ".max_output", "no conversion while holding this many outputs", K::kInt, 1,
+        255, [k](auto& c) -> auto& { return c.converters[k].max_output; }));
+    f.push_back(MakeField<TaskConfig>(
+        n + ".initial_resource_count", "outputs held at episode start", K::kInt, 0,
+        255, [k](auto& c) -> auto& { return c.converters[k].initial_resource_count; }));
     for (int i = 0; i < kNumItems; ++i) {
       const std::string item(ItemName(static_cast<Item>(i)));
-      f.push_back(MakeField<TaskConfig>(n + ".input." + item, item + " consumed per conversion", K::kInt, 0,
-                            255, [k, i](auto& c) -> auto& { return c.converters[k].input[i]; }));
-      f.push_back(MakeField<TaskConfig>(n + ".output." + item, item + " produced per conversion", K::kInt,
-                            0, 255, [k, i](auto& c) -> auto& { return c.converters[k].output[i]; }));
+      f.push_back(MakeField<TaskConfig>(
+          n + ".input." + item, item + " consumed per conversion", K::kInt, 0, 255,
+          [ k, i ](auto& c) -> auto& { return c.converters[k].input[i]; }));
+      f.push_back(MakeField<TaskConfig>(
+          n + ".output." + item, item + " produced per conversion", K::kInt, 0, 255,
+          [ k, i ](auto& c) -> auto& { return c.converters[k].output[i]; }));
     }
   }
   for (int i = 0; i < kNumItems; ++i) {
     const std::string item(ItemName(static_cast<Item>(i)));
-    f.push_back(MakeField<TaskConfig>("rewards." + item, "reward per " + item + " held", K::kFloat, -100,
-                          100, [i](auto& c) -> auto& { return c.reward_weight[i]; }));
-    f.push_back(MakeField<TaskConfig>("rewards." + item + "_max", "cap on the reward from " + item,
-                          K::kFloat, 0, 1e6, [i](auto& c) -> auto& { return c.reward_cap[i]; }));
-    f.push_back(MakeField<TaskConfig>("inventory.cap." + item, "most " + item + " an agent can hold", K::kInt,
-                          0, 255, [i](auto& c) -> auto& { return c.inventory_cap[i]; }));
-    f.push_back(MakeField<TaskConfig>("inventory.initial." + item, item + " each agent starts with",
-                          K::kInt, 0, 255,
-                          [i](auto& c) -> auto& { return c.initial_inventory[i]; }));
+    f.push_back(MakeField<TaskConfig>(
+        "rewards." + item, "reward per " + item + " held", K::kFloat, -100,
+        100, [i](auto& c) -> auto& { return c.reward_weight[i]; }));
+    f.push_back(MakeField<TaskConfig>(
+        "rewards." + item + "_max", "cap on the reward from " + item, K::kFloat, 0,
+        1e6, [i](auto& c) -> auto& { return c.reward_cap[i]; }));
+    f.push_back(MakeField<TaskConfig>(
+        "inventory.cap." + item, "most " + item + " an agent can hold", K::kInt, 0,
+        255, [i](auto& c) -> auto& { return c.inventory_cap[i]; }));
+    f.push_back(MakeField<TaskConfig>(
+        "inventory.initial." + item, item + " each agent starts with", K::kInt, 0,
+        255, [i](auto& c) -> auto& { return c.initial_inventory[i]; }));
   }
-  f.push_back(MakeField<TaskConfig>("attack.cost", "lasers used per attack (above the laser cap: no combat)",
-                        K::kInt, 0, 255, [](auto& c) -> auto& { return c.attack_cost; }));
-  f.push_back(MakeField<TaskConfig>("attack.freeze_duration", "steps an attacked agent stays frozen",
-                        K::kInt, 0, 255, [](auto& c) -> auto& { return c.freeze_duration; }));
-  f.push_back(MakeField<TaskConfig>("max_steps", "episode length (reaching it truncates)", K::kInt, 1,
-                        1000000, [](auto& c) -> auto& { return c.max_steps; }));
-  f.push_back(MakeField<TaskConfig>("desync_episodes",
-                        "shorten each env's first episode to a random length (flagged)",
-                        K::kBool, 0, 1, [](auto& c) -> auto& { return c.desync_episodes; }));
+  f.push_back(MakeField<TaskConfig>(
+      "attack.cost", "lasers used per attack (above the laser cap: no combat)", K::kInt, 0, 255,
+      [](auto& c) -> auto& { return c.attack_cost; }));
+  f.push_back(MakeField<TaskConfig>(
+      "attack.freeze_duration", "steps an attacked agent stays frozen", K::kInt, 0, 255,
+      [](auto& c) -> auto& { return c.freeze_duration; }));
+  f.push_back(MakeField<TaskConfig>(
+      "max_steps", "episode length (reaching it truncates)", K::kInt, 1, 1000000,
+      [](auto& c) -> auto& { return c.max_steps; }));
+  f.push_back(MakeField<TaskConfig>(
+      "desync_episodes", "shorten each env's first episode to a random length (flagged)", K::kBool,
+      0, 1, [](auto& c) -> auto& { return c.desync_episodes; }));
   return f;
 }
 
@@ -97,10 +112,9 @@ Status TaskConfig::Validate() const {
   for (int i = 0; i < kNumItems; ++i) {
     if (initial_inventory[i] > inventory_cap[i]) {
       const std::string item(ItemName(static_cast<Item>(i)));
-      return Status::InvalidArgument("inventory.initial." + item + ": " +
-                                     std::to_string(initial_inventory[i]) +
-                                     " exceeds inventory.cap." + item + " (" +
-                                     std::to_string(inventory_cap[i]) + ")");
+      return Status::InvalidArgument(
+          "inventory.initial." + item + ": " + std::to_string(initial_inventory[i]) +
+          " exceeds inventory.cap." + item + " (" + std::to_string(inventory_cap[i]) + ")");
     }
   }
   for (int k = 0; k < kNumConverterKinds; ++k) {
@@ -108,18 +122,17 @@ Status TaskConfig::Validate() const {
     for (int i = 0; i < kNumItems; ++i) {
       if (c.initial_resource_count * c.output[i] > 255) {
         const std::string n(ConverterName(static_cast<ConverterKind>(k)));
-        return Status::InvalidArgument(n + ".initial_resource_count: " +
-                                       std::to_string(c.initial_resource_count) + " x " + n +
-                                       ".output." + std::string(ItemName(static_cast<Item>(i))) +
-                                       " (" + std::to_string(c.output[i]) +
-                                       ") exceeds the 255 a converter can hold");
+        return Status::InvalidArgument(
+            n + ".initial_resource_count: " + std::to_string(c.initial_resource_count) + " x " + n +
+            ".output." + std::string(ItemName(static_cast<Item>(i))) + " (" +
+            std::to_string(c.output[i]) + ") exceeds the 255 a converter can hold");
       }
     }
     if (c.initial_resource_count > c.max_output) {
       const std::string n(ConverterName(static_cast<ConverterKind>(k)));
-      return Status::InvalidArgument(n + ".initial_resource_count: " +
-                                     std::to_string(c.initial_resource_count) + " exceeds " + n +
-                                     ".max_output (" + std::to_string(c.max_output) + ")");
+      return Status::InvalidArgument(
+          n + ".initial_resource_count: " + std::to_string(c.initial_resource_count) + " exceeds " +
+          n + ".max_output (" + std::to_string(c.max_output) + ")");
     }
   }
   // Everything placed in a room needs a cell of its own; keep a quarter of the room free so

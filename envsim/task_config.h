@@ -35,8 +35,8 @@ struct TaskConfig {
   int num_instances = 4;
   int instance_size = 25;
   int border_width = 4;
-  int walls = 10;   // per instance
-  int blocks = 0;   // per instance (obstacles like walls, a separate cell type)
+  int walls = 10;  // per instance
+  int blocks = 0;  // per instance (obstacles like walls, a separate cell type)
   std::array<ConverterConfig, kNumConverterKinds> converters{};
 
   // Reward: each step, the change in sum_i min(inventory_i * reward_weight_i, reward_cap_i).
@@ -48,8 +48,8 @@ struct TaskConfig {
   int attack_cost = 1;       // lasers used per attack; more than the laser cap disables combat
   int freeze_duration = 10;  // steps an attacked agent is frozen
 
-  int max_steps = 1000;          // episode length; reaching it is a truncation
-  bool desync_episodes = true;   // shorten each env's first episode at random (flagged)
+  int max_steps = 1000;         // episode length; reaching it is a truncation
+  bool desync_episodes = true;  // shorten each env's first episode at random (flagged)
 
   ConverterConfig& converter(ConverterKind k) { return converters[static_cast<int>(k)]; }
   const ConverterConfig& converter(ConverterKind k) const {
@@ -61,8 +61,8 @@ struct TaskConfig {
   int InstanceRows() const;
   int MapHeight() const;
   int MapWidth() const;
-  int ConvertersPerEnv() const;  // sum of converter counts x num_instances
-  int AgentsPerInstance() const; // the most agents any instance gets
+  int ConvertersPerEnv() const;   // sum of converter counts x num_instances
+  int AgentsPerInstance() const;  // the most agents any instance gets
 
   // OK, or InvalidArgument naming the first bad field: "max_steps: 0 is out of range [1, ...]".
   Status Validate() const;

@@ -59,14 +59,14 @@ std::string_view ActionName(int action);  // "noop", "move_up", ..., "attack_8"
 
 // Observation planes, [kNumFeatures, kObsSize, kObsSize] uint8 per agent.
 enum class Feature : uint8_t {
-  kType = 0,           // Cell value
-  kAgentFacing,        // Orientation of an agent (0 elsewhere)
-  kAgentFrozen,        // remaining frozen steps of an agent
-  kAgentArmor,         // armor held by an agent (how many attacks it can block)
-  kConverterOutput,    // outputs waiting to be taken
-  kConverterInput,     // recipe inputs deposited so far (all items summed)
-  kConverterCooldown,  // remaining cooldown ticks (capped at 255)
-  kConverterConverting,// remaining conversion ticks
+  kType = 0,             // Cell value
+  kAgentFacing,          // Orientation of an agent (0 elsewhere)
+  kAgentFrozen,          // remaining frozen steps of an agent
+  kAgentArmor,           // armor held by an agent (how many attacks it can block)
+  kConverterOutput,      // outputs waiting to be taken
+  kConverterInput,       // recipe inputs deposited so far (all items summed)
+  kConverterCooldown,    // remaining cooldown ticks (capped at 255)
+  kConverterConverting,  // remaining conversion ticks
 };
 inline constexpr int kNumFeatures = 8;
 std::string_view FeatureName(Feature feature);
@@ -77,7 +77,7 @@ inline constexpr int kObsPerAgent = kNumFeatures * kObsSize * kObsSize;
 
 // The per-agent global vector, float32 [kNumGlobals].
 enum class Global : uint8_t {
-  kInventory0 = 0,  // .. kInventory0 + kNumItems - 1: own inventory counts
+  kInventory0 = 0,        // .. kInventory0 + kNumItems - 1: own inventory counts
   kProgress = kNumItems,  // episode step / max_steps, in [0, 1]
   kLastAction,            // the action taken last step (index), 0 at reset
   kLastActionOk,          // 1 if it succeeded

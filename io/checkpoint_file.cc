@@ -81,7 +81,8 @@ Status Seal(const std::string& tmp) {
   std::memcpy(header + 24, &sum, 8);
   std::FILE* f = std::fopen(tmp.c_str(), "r+b");
   if (f == nullptr) return Status::IoError(tmp + ": " + std::strerror(errno));
-  const bool ok = std::fwrite(header, 1, sizeof(header), f) == sizeof(header) && std::fflush(f) == 0;
+  const bool ok =
+      std::fwrite(header, 1, sizeof(header), f) == sizeof(header) && std::fflush(f) == 0;
   std::fclose(f);
   if (!ok) return Status::IoError(tmp + ": cannot write the header");
   return Status::Ok();
@@ -92,8 +93,9 @@ Status Verify(const std::string& path) {
   std::vector<uint8_t> bytes;
   LPT_RETURN_IF_ERROR(ReadBytes(path, &bytes));
   if (bytes.size() < kUserBlock || std::memcmp(bytes.data(), kHeaderMagic, 16) != 0) {
-    return Status::Corruption(path + (H5Fis_hdf5(path.c_str()) > 0 ? ": an HDF5 file, but not an lptrain checkpoint"
-                                                                     : ": not an HDF5 file"));
+    return Status::Corruption(path + (H5Fis_hdf5(path.c_str()) > 0
+                                          ? ": an HDF5 file, but not an lptrain checkpoint"
+                                          : ": not an HDF5 file"));
   }
   uint64_t size = 0;
   uint64_t sum = 0;
@@ -141,19 +143,24 @@ struct Writer {
     return Status::IoError(file + ": " + object + ": " + what);
   }
 
-  Status Numeric(hid_t group, const std::string& where, const std::string& name, const void* data, size_t size,
-                 const ArrayBundle& b, hid_t file_type, hid_t mem_type) {
-    if (name.find('/') != std::string::npos || name.empty()) return Fail(where + "/" + name, "bad array name");
+  Status Numeric(hid_t group, const std::string& where, const std::string& name, const void* data,
+                 size_t size, const ArrayBundle& b, hid_t file_type, hid_t mem_type) {
+    if (name.find('/') != std::string::npos || name.empty())
+      return Fail(where + "/" + name, "bad array name");
     std::vector<hsize_t> dims = {static_cast<hsize_t>(size)};
     const auto shape = b.shapes.find(name);
     if (shape != b.shapes.end()) {
       dims.assign(shape->second.begin(), shape->second.end());
       hsize_t product = 1;
       for (hsize_t d : dims) product *= d;
-      if (product != size) return Fail(where + "/" + name, "shape does not match its " + std::to_string(size) + " elements");
+      if (product != size)
+        return Fail(where + "/" + name,
+                    "shape does not match its " + std::to_string(size) + " elements");
     }
     Id space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-    Id set(H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+    Id set(H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                      H5P_DEFAULT),
+           H5Dclose);
     if (!set.ok()) return Fail(where + "/" + name, "cannot create the dataset");
     if (size > 0 && H5Dwrite(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
       return Fail(where + "/" + name, "cannot write the dataset");
@@ -161,13 +168,16 @@ struct Writer {
     return Status::Ok();
   }
 
-  Status Strings(hid_t group, const std::string& where, const std::string& name, const std::vector<std::string>& v) {
+  Status Strings(hid_t group, const std::string& where, const std::string& name,
+                 const std::vector<std::string>& v) {
     Id type(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(type.get(), H5T_VARIABLE);
     H5Tset_cset(type.get(), H5T_CSET_UTF8);
     const hsize_t n = v.size();
     Id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    Id set(H5Dcreate2(group, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+    Id set(H5Dcreate2(group, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                      H5P_DEFAULT),
+           H5Dclose);
     if (!set.ok()) return Fail(where + "/" + name, "cannot create the dataset");
     std::vector<const char*> ptrs;
     for (const std::string& s : v) ptrs.push_back(s.c_str());
@@ -184,19 +194,24 @@ struct Writer {
     if (!group.ok()) return Fail("/" + path, "cannot create the group");
     const std::string where = "/" + path;
     for (const auto& [name, v] : b.f32) {
-      LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT));
+      LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_IEEE_F32LE,
+                                  H5T_NATIVE_FLOAT));
     }
     for (const auto& [name, v] : b.f64) {
-      LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE));
+      LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_IEEE_F64LE,
+                                  H5T_NATIVE_DOUBLE));
     }
     for (const auto& [name, v] : b.i64) {
-      LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_STD_I64LE, H5T_NATIVE_INT64));
+      LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_STD_I64LE,
+                                  H5T_NATIVE_INT64));
     }
     for (const auto& [name, v] : b.u64) {
-      LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_STD_U64LE, H5T_NATIVE_UINT64));
+      LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_STD_U64LE,
+                                  H5T_NATIVE_UINT64));
     }
     for (const auto& [name, v] : b.u8) {
-      LPT_RETURN_IF_ERROR(Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_STD_U8LE, H5T_NATIVE_UINT8));
+      LPT_RETURN_IF_ERROR(
+          Numeric(group.get(), where, name, v.data(), v.size(), b, H5T_STD_U8LE, H5T_NATIVE_UINT8));
     }
     for (const auto& [name, v] : b.str) LPT_RETURN_IF_ERROR(Strings(group.get(), where, name, v));
     return Status::Ok();
@@ -207,21 +222,26 @@ struct Writer {
     H5Tset_size(type.get(), H5T_VARIABLE);
     H5Tset_cset(type.get(), H5T_CSET_UTF8);
     Id space(H5Screate(H5S_SCALAR), H5Sclose);
-    Id attr(H5Acreate2(root, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    Id attr(H5Acreate2(root, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            H5Aclose);
     const char* p = value.c_str();
-    if (!attr.ok() || H5Awrite(attr.get(), type.get(), &p) < 0) return Fail("/", "attribute " + name);
+    if (!attr.ok() || H5Awrite(attr.get(), type.get(), &p) < 0)
+      return Fail("/", "attribute " + name);
     return Status::Ok();
   }
 
   Status IntAttr(const std::string& name, int64_t value) {
     Id space(H5Screate(H5S_SCALAR), H5Sclose);
-    Id attr(H5Acreate2(root, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-    if (!attr.ok() || H5Awrite(attr.get(), H5T_NATIVE_INT64, &value) < 0) return Fail("/", "attribute " + name);
+    Id attr(H5Acreate2(root, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            H5Aclose);
+    if (!attr.ok() || H5Awrite(attr.get(), H5T_NATIVE_INT64, &value) < 0)
+      return Fail("/", "attribute " + name);
     return Status::Ok();
   }
 };
 
-Status WriteFile(const std::string& tmp, const std::string& shown, const CheckpointData& data, int64_t version) {
+Status WriteFile(const std::string& tmp, const std::string& shown, const CheckpointData& data,
+                 int64_t version) {
   Id fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
   H5Pset_userblock(fcpl.get(), kUserBlock);
   Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
@@ -272,7 +292,8 @@ struct Reader {
     };
     if (cls == H5T_FLOAT && size == 4) return read(&b.f32[name], H5T_NATIVE_FLOAT);
     if (cls == H5T_FLOAT && size == 8) return read(&b.f64[name], H5T_NATIVE_DOUBLE);
-    if (cls == H5T_INTEGER && size == 8 && H5Tget_sign(type.get()) == H5T_SGN_2) return read(&b.i64[name], H5T_NATIVE_INT64);
+    if (cls == H5T_INTEGER && size == 8 && H5Tget_sign(type.get()) == H5T_SGN_2)
+      return read(&b.i64[name], H5T_NATIVE_INT64);
     if (cls == H5T_INTEGER && size == 8) return read(&b.u64[name], H5T_NATIVE_UINT64);
     if (cls == H5T_INTEGER && size == 1 && H5Tget_sign(type.get()) == H5T_SGN_NONE) {
       return read(&b.u8[name], H5T_NATIVE_UINT8);
@@ -290,7 +311,8 @@ struct Reader {
       if (n > 0) H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
       return Status::Ok();
     }
-    return Corrupt(where, "unsupported data type (class " + std::to_string(cls) + ", " + std::to_string(size) + " bytes)");
+    return Corrupt(where, "unsupported data type (class " + std::to_string(cls) + ", " +
+                              std::to_string(size) + " bytes)");
   }
 
   Status Group(hid_t loc, const std::string& path) {
@@ -341,12 +363,14 @@ struct Reader {
         H5Tset_size(mem.get(), H5T_VARIABLE);
         H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
         char* value = nullptr;
-        if (H5Aread(attr.get(), mem.get(), &value) < 0) return Corrupt("/", std::string("attribute ") + name);
+        if (H5Aread(attr.get(), mem.get(), &value) < 0)
+          return Corrupt("/", std::string("attribute ") + name);
         out->text_attrs[name] = value != nullptr ? value : "";
         H5free_memory(value);
       } else if (H5Tget_class(type.get()) == H5T_INTEGER) {
         int64_t value = 0;
-        if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0) return Corrupt("/", std::string("attribute ") + name);
+        if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0)
+          return Corrupt("/", std::string("attribute ") + name);
         out->int_attrs[name] = value;
       }
     }
@@ -356,11 +380,13 @@ struct Reader {
 
 }  // namespace
 
-Status WriteCheckpoint(const std::string& path, const CheckpointData& data, int64_t format_version) {
+Status WriteCheckpoint(const std::string& path, const CheckpointData& data,
+                       int64_t format_version) {
   SilenceHdf5();
   for (const char* reserved : {"format", "format_version"}) {
     if (data.text_attrs.count(reserved) || data.int_attrs.count(reserved)) {
-      return Status::InvalidArgument(path + ": attribute '" + std::string(reserved) + "' is set by the writer");
+      return Status::InvalidArgument(path + ": attribute '" + std::string(reserved) +
+                                     "' is set by the writer");
     }
   }
   const std::string tmp = path + ".tmp";
@@ -379,22 +405,26 @@ Status WriteCheckpoint(const std::string& path, const CheckpointData& data, int6
 
 StatusOr<CheckpointData> ReadCheckpoint(const std::string& path) {
   SilenceHdf5();
-  if (::access(path.c_str(), R_OK) != 0) return Status::NotFound(path + ": " + std::strerror(errno));
+  if (::access(path.c_str(), R_OK) != 0)
+    return Status::NotFound(path + ": " + std::strerror(errno));
   LPT_RETURN_IF_ERROR(Verify(path));
   Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) return Status::Corruption(path + ": cannot open (truncated or damaged HDF5 file)");
+  if (!file.ok())
+    return Status::Corruption(path + ": cannot open (truncated or damaged HDF5 file)");
   CheckpointData data;
   Reader r{path, &data, Status::Ok()};
   LPT_RETURN_IF_ERROR(r.Attributes(file.get()));
   const auto format = data.text_attrs.find("format");
   if (format == data.text_attrs.end() || format->second != kFormatName) {
-    return Status::Corruption(path + ": not an lptrain checkpoint (attribute format = '" +
-                              (format == data.text_attrs.end() ? std::string("missing") : format->second) + "')");
+    return Status::Corruption(
+        path + ": not an lptrain checkpoint (attribute format = '" +
+        (format == data.text_attrs.end() ? std::string("missing") : format->second) + "')");
   }
   const auto version = data.int_attrs.find("format_version");
   if (version == data.int_attrs.end() || version->second != kFormatVersion) {
     return Status::Corruption(path + ": format version " +
-                              (version == data.int_attrs.end() ? std::string("missing") : std::to_string(version->second)) +
+                              (version == data.int_attrs.end() ? std::string("missing")
+                                                               : std::to_string(version->second)) +
                               ", this lptrain reads version " + std::to_string(kFormatVersion));
   }
   data.text_attrs.erase("format");
@@ -427,7 +457,9 @@ std::vector<CheckpointEntry> ListCheckpoints(const std::string& dir) {
     // ckpt-<digits>.h5 exactly.
     if (name.size() <= 8 || name.rfind("ckpt-", 0) != 0 || !EndsWith(name, ".h5")) continue;
     const std::string digits = name.substr(5, name.size() - 8);
-    if (digits.empty() || digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) continue;
+    if (digits.empty() || digits.size() > 18 ||
+        !std::all_of(digits.begin(), digits.end(), ::isdigit))
+      continue;
     out.push_back({std::stoll(digits), dir + "/" + name});
   }
   std::sort(out.begin(), out.end(), [](const CheckpointEntry& a, const CheckpointEntry& b) {
@@ -439,7 +471,8 @@ std::vector<CheckpointEntry> ListCheckpoints(const std::string& dir) {
 Status PruneCheckpoints(const std::string& dir, int keep) {
   // Leftovers of interrupted writes (only this process writes here).
   for (const std::string& name : Names(dir)) {
-    if (name.rfind("ckpt-", 0) == 0 && EndsWith(name, ".h5.tmp")) ::unlink((dir + "/" + name).c_str());
+    if (name.rfind("ckpt-", 0) == 0 && EndsWith(name, ".h5.tmp"))
+      ::unlink((dir + "/" + name).c_str());
   }
   const std::vector<CheckpointEntry> all = ListCheckpoints(dir);
   for (size_t i = static_cast<size_t>(std::max(keep, 0)); i < all.size(); ++i) {

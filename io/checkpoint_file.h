@@ -1,8 +1,8 @@
-// Checkpoint files: HDF5, one file per checkpoint (docs/design.md §6). The root carries metadata as
-// attributes; every group ("model", "optimizer", "trainer", "curriculum", "ranks/0/env", ...)
-// holds one dataset per named array of an ArrayBundle, with explicit little-endian types
-// (float32, float64, int64, uint64, uint8) and variable-length strings for text; a numeric array's
-// shape is the dataset's shape.
+// Checkpoint files: HDF5, one file per checkpoint (docs/design.md §6). The root carries
+// metadata as attributes; every group ("model", "optimizer", "trainer", "curriculum",
+// "ranks/0/env", ...) holds one dataset per named array of an ArrayBundle, with explicit
+// little-endian types (float32, float64, int64, uint64, uint8) and variable-length strings for
+// text; a numeric array's shape is the dataset's shape.
 //
 // The first 512 bytes (an HDF5 user block, which HDF5 tools skip) hold lptrain's header: a
 // magic string, the file length and a checksum of the rest, verified before HDF5 reads the
@@ -35,7 +35,8 @@ struct CheckpointData {
 
 // Writes data (plus the format name and version attributes) atomically to path. (Only tests
 // of the version check write another format_version.)
-Status WriteCheckpoint(const std::string& path, const CheckpointData& data, int64_t format_version = kFormatVersion);
+Status WriteCheckpoint(const std::string& path, const CheckpointData& data,
+                       int64_t format_version = kFormatVersion);
 // Reads and validates a checkpoint: HDF5, format name, format version. Errors name the file
 // and the object ("ckpt-4.h5: /model/fc.weight: ...").
 StatusOr<CheckpointData> ReadCheckpoint(const std::string& path);

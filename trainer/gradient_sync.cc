@@ -30,7 +30,8 @@ StatusOr<std::unique_ptr<GradientSync>> GradientSync::Create(const distributed::
     }
   }
   // NCCL reduces device memory; MPI host memory.
-  const torch::Device buffer_device = g->comm_->name() == "nccl" ? device : torch::Device(torch::kCPU);
+  const torch::Device buffer_device =
+      g->comm_->name() == "nccl" ? device : torch::Device(torch::kCPU);
   int64_t n = 0;
   for (const torch::Tensor& p : params) n += p.numel();
   g->params_ = std::move(params);
@@ -52,7 +53,8 @@ void GradientSync::Average() {
     }
     off += p.numel();
   }
-  const Status st = comm_->AllreduceMean(flat_.data_ptr<float>(), static_cast<size_t>(flat_.numel()));
+  const Status st =
+      comm_->AllreduceMean(flat_.data_ptr<float>(), static_cast<size_t>(flat_.numel()));
   LPT_CHECK(st.ok()) << "gradient allreduce: " << st.message();
   off = 0;
   for (const torch::Tensor& p : params_) {

@@ -19,7 +19,8 @@ namespace lpt::trainer {
 
 class GradientSync {
  public:
-  static StatusOr<std::unique_ptr<GradientSync>> Create(const distributed::WorldInfo& world, torch::Device device,
+  static StatusOr<std::unique_ptr<GradientSync>> Create(const distributed::WorldInfo& world,
+                                                        torch::Device device,
                                                         std::vector<torch::Tensor> params);
   GradientSync(const GradientSync&) = delete;
   GradientSync& operator=(const GradientSync&) = delete;

@@ -40,9 +40,10 @@ Policy MakePolicy(const run::TrainerConfig& config, uint64_t seed) {
   return Policy(SpecOf(config));
 }
 
-std::unique_ptr<torch::optim::Adam> MakeOptimizer(Policy& policy, const run::TrainerConfig& config) {
-  return std::make_unique<torch::optim::Adam>(policy->parameters(),
-                                              torch::optim::AdamOptions(config.learning_rate).eps(1e-5));
+std::unique_ptr<torch::optim::Adam> MakeOptimizer(Policy& policy,
+                                                  const run::TrainerConfig& config) {
+  return std::make_unique<torch::optim::Adam>(
+      policy->parameters(), torch::optim::AdamOptions(config.learning_rate).eps(1e-5));
 }
 
 int64_t GlobalFeatureSize() { return kNumItems + 1 + kNumActions + 1 + 1 + 1 + kFacings; }
@@ -67,20 +68,25 @@ PolicyImpl::PolicyImpl(const PolicySpec& spec) : spec_(spec) {
   const int64_t in_channels = kNumCellTypes + (kNumFeatures - 1);
   // 11x11 -> 5x5 -> 3x3: the stride comes first, where it is cheapest (CPU training is
   // bound by these convolutions).
-  conv1_ = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, c, 3).stride(2)));
+  conv1_ = register_module(
+      "conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, c, 3).stride(2)));
   conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3)));
   const int64_t side = ConvOut(ConvOut(kObsSize, 3, 2), 3, 1);
-  fc_ = register_module("fc", torch::nn::Linear(c * side * side + GlobalFeatureSize(), spec.hidden_size));
+  fc_ = register_module("fc",
+                        torch::nn::Linear(c * side * side + GlobalFeatureSize(), spec.hidden_size));
   if (spec.use_lstm) {
-    lstm_ = register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(spec.hidden_size, spec.hidden_size)));
+    lstm_ = register_module(
+        "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(spec.hidden_size, spec.hidden_size)));
   }
   actor_ = register_module("actor", torch::nn::Linear(spec.hidden_size, kNumActions));
   critic_ = register_module("critic", torch::nn::Linear(spec.hidden_size, 1));
   // Feature scales for planes 1.. (facing, frozen, armor, output, input, cooldown, converting).
   plane_scale_ = register_buffer(
-      "plane_scale", torch::tensor({1.0f / 3, 1.0f / 10, 1.0f / 3, 1.0f / 5, 1.0f / 5, 1.0f / 50, 1.0f / 5})
-                         .view({1, kNumFeatures - 1, 1, 1}));
-  type_ids_ = register_buffer("type_ids", torch::arange(kNumCellTypes, torch::kUInt8).view({1, kNumCellTypes, 1, 1}));
+      "plane_scale",
+      torch::tensor({1.0f / 3, 1.0f / 10, 1.0f / 3, 1.0f / 5, 1.0f / 5, 1.0f / 50, 1.0f / 5})
+          .view({1, kNumFeatures - 1, 1, 1}));
+  type_ids_ = register_buffer(
+      "type_ids", torch::arange(kNumCellTypes, torch::kUInt8).view({1, kNumCellTypes, 1, 1}));
   OrthogonalInit(*conv1_, std::sqrt(2.0));
   OrthogonalInit(*conv2_, std::sqrt(2.0));
   OrthogonalInit(*fc_, std::sqrt(2.0));
@@ -97,7 +103,8 @@ PolicyImpl::PolicyImpl(const PolicySpec& spec) : spec_(spec) {
 CoreState PolicyImpl::InitialState(int64_t batch, torch::Device device) const {
   if (!spec_.use_lstm) return {};
   const auto opts = torch::TensorOptions().dtype(torch::kFloat).device(device);
-  return {torch::zeros({1, batch, spec_.hidden_size}, opts), torch::zeros({1, batch, spec_.hidden_size}, opts)};
+  return {torch::zeros({1, batch, spec_.hidden_size}, opts),
+          torch::zeros({1, batch, spec_.hidden_size}, opts)};
 }
 
 CoreState PolicyImpl::ResetWhere(const CoreState& state, const torch::Tensor& starts) {
@@ -110,7 +117,8 @@ torch::Tensor PolicyImpl::Encode(const torch::Tensor& obs, const torch::Tensor& 
   using torch::indexing::Slice;
   // The type plane one-hot (a comparison against the type ids), the other planes scaled.
   const torch::Tensor type = (obs.index({Slice(), Slice(0, 1)}) == type_ids_).to(torch::kFloat);
-  const torch::Tensor rest = obs.index({Slice(), Slice(1, kNumFeatures)}).to(torch::kFloat) * plane_scale_;
+  const torch::Tensor rest =
+      obs.index({Slice(), Slice(1, kNumFeatures)}).to(torch::kFloat) * plane_scale_;
   torch::Tensor x = torch::cat({type, rest}, 1);
   x = torch::relu(conv1_->forward(x));
   x = torch::relu(conv2_->forward(x));
@@ -118,7 +126,8 @@ torch::Tensor PolicyImpl::Encode(const torch::Tensor& obs, const torch::Tensor& 
   return torch::relu(fc_->forward(x));
 }
 
-PolicyStep PolicyImpl::Step(const torch::Tensor& obs, const torch::Tensor& globals, const CoreState& state) {
+PolicyStep PolicyImpl::Step(const torch::Tensor& obs, const torch::Tensor& globals,
+                            const CoreState& state) {
   torch::Tensor hidden = Encode(obs, globals);
   CoreState next;
   if (lstm_) {
@@ -129,8 +138,10 @@ PolicyStep PolicyImpl::Step(const torch::Tensor& obs, const torch::Tensor& globa
   return {actor_->forward(hidden), critic_->forward(hidden).squeeze(1), next};
 }
 
-std::pair<torch::Tensor, torch::Tensor> PolicyImpl::Sequence(const torch::Tensor& obs, const torch::Tensor& globals,
-                                                             const torch::Tensor& starts, const CoreState& state) {
+std::pair<torch::Tensor, torch::Tensor> PolicyImpl::Sequence(const torch::Tensor& obs,
+                                                             const torch::Tensor& globals,
+                                                             const torch::Tensor& starts,
+                                                             const CoreState& state) {
   const int64_t steps = obs.size(0);
   const int64_t batch = obs.size(1);
   torch::Tensor hidden = Encode(obs.flatten(0, 1), globals.flatten(0, 1));

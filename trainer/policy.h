@@ -45,8 +45,10 @@ class PolicyImpl : public torch::nn::Module {
   // A sequence for training. obs: [L, B, F, 11, 11]; globals: [L, B, G]; starts: [L, B], 1
   // where a new episode begins at that step (the state is zeroed before it); state: at step 0.
   // Returns logits [L, B, A] and values [L, B].
-  std::pair<torch::Tensor, torch::Tensor> Sequence(const torch::Tensor& obs, const torch::Tensor& globals,
-                                                   const torch::Tensor& starts, const CoreState& state);
+  std::pair<torch::Tensor, torch::Tensor> Sequence(const torch::Tensor& obs,
+                                                   const torch::Tensor& globals,
+                                                   const torch::Tensor& starts,
+                                                   const CoreState& state);
 
   // Zeroes the state rows of agents with start = 1 ([B] float or bool).
   static CoreState ResetWhere(const CoreState& state, const torch::Tensor& starts);

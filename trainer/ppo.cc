@@ -34,10 +34,13 @@ torch::Tensor ComputeAdvantages(const AdvantageInputs& in, double gamma, double 
   return advantages;
 }
 
-torch::Tensor NormalizeAdvantages(const torch::Tensor& a) { return (a - a.mean()) / (a.std() + 1e-8); }
+torch::Tensor NormalizeAdvantages(const torch::Tensor& a) {
+  return (a - a.mean()) / (a.std() + 1e-8);
+}
 
 torch::Tensor PolicyLoss(const torch::Tensor& new_logp, const torch::Tensor& old_logp,
-                         const torch::Tensor& advantages, double clip_coef, const torch::Tensor& weights) {
+                         const torch::Tensor& advantages, double clip_coef,
+                         const torch::Tensor& weights) {
   const torch::Tensor ratio = torch::exp(new_logp - old_logp);
   const torch::Tensor pg_loss1 = -advantages * ratio;
   const torch::Tensor pg_loss2 = -advantages * torch::clamp(ratio, 1 - clip_coef, 1 + clip_coef);
@@ -50,7 +53,8 @@ torch::Tensor ValueLoss(const torch::Tensor& new_values, const torch::Tensor& ol
                         const torch::Tensor& returns, double clip_coef, bool clip_vloss) {
   const torch::Tensor v_loss_unclipped = (new_values - returns).pow(2);
   if (!clip_vloss) return 0.5 * v_loss_unclipped.mean();
-  const torch::Tensor v_clipped = old_values + torch::clamp(new_values - old_values, -clip_coef, clip_coef);
+  const torch::Tensor v_clipped =
+      old_values + torch::clamp(new_values - old_values, -clip_coef, clip_coef);
   const torch::Tensor v_loss_clipped = (v_clipped - returns).pow(2);
   return 0.5 * torch::max(v_loss_unclipped, v_loss_clipped).mean();
 }
@@ -80,18 +84,21 @@ RolloutBatch AllocateRolloutBatch(int64_t steps, int64_t agents, const run::Trai
                                   torch::Device device) {
   using envsim::kNumFeatures;
   using envsim::kObsSize;
-  const auto opts = [&](torch::ScalarType type) { return torch::TensorOptions().dtype(type).device(device); };
+  const auto opts = [&](torch::ScalarType type) {
+    return torch::TensorOptions().dtype(type).device(device);
+  };
   RolloutBatch r;
   r.obs = torch::zeros({steps, agents, kNumFeatures, kObsSize, kObsSize}, opts(torch::kUInt8));
   r.globals = torch::zeros({steps, agents, envsim::kNumGlobals}, opts(torch::kFloat));
   r.actions = torch::zeros({steps, agents}, opts(torch::kLong));
-  for (torch::Tensor* t : {&r.logprobs, &r.values, &r.rewards, &r.terminated, &r.truncated, &r.final_values,
-                           &r.starts}) {
+  for (torch::Tensor* t : {&r.logprobs, &r.values, &r.rewards, &r.terminated, &r.truncated,
+                           &r.final_values, &r.starts}) {
     *t = torch::zeros({steps, agents}, opts(torch::kFloat));
   }
   r.last_values = torch::zeros({agents}, opts(torch::kFloat));
   if (config.use_lstm) {
-    r.state_h = torch::zeros({steps / config.bptt_horizon, agents, config.hidden_size}, opts(torch::kFloat));
+    r.state_h = torch::zeros({steps / config.bptt_horizon, agents, config.hidden_size},
+                             opts(torch::kFloat));
     r.state_c = torch::zeros_like(r.state_h);
   }
   return r;
@@ -120,7 +127,8 @@ int64_t DrawFromCdf(const std::vector<double>& cdf, CounterRng* rng) {
 }  // namespace
 
 UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const RolloutBatch& batch,
-                      const run::TrainerConfig& config, double progress, CounterRng* rng, const UpdateSync* sync) {
+                      const run::TrainerConfig& config, double progress, CounterRng* rng,
+                      const UpdateSync* sync) {
   const int64_t steps = batch.rewards.size(0);
   // Minibatches are made of segments: bptt_horizon steps for the LSTM (state carried through)
   // and for replay (its unit), single steps otherwise (fully shuffled samples).
@@ -130,8 +138,8 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
   const torch::Device device = batch.rewards.device();
 
   // --- advantages ---
-  const AdvantageInputs inputs{batch.rewards, batch.values, batch.terminated, batch.truncated,
-                               batch.final_values, batch.last_values};
+  const AdvantageInputs inputs{batch.rewards,   batch.values,       batch.terminated,
+                               batch.truncated, batch.final_values, batch.last_values};
   torch::Tensor advantages = ComputeAdvantages(inputs, config.gamma, config.gae_lambda);
 
   const torch::Tensor seg_obs = Segments(batch.obs, length);
@@ -152,16 +160,17 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
     if (config.vtrace && epoch > 0) {
       // Off-policy by now: recompute the advantages with clipped importance ratios.
       torch::NoGradGuard no_grad;
-      const CoreState state = config.use_lstm
-                                  ? CoreState{seg_h.unsqueeze(0), seg_c.unsqueeze(0)}
-                                  : CoreState{};
+      const CoreState state =
+          config.use_lstm ? CoreState{seg_h.unsqueeze(0), seg_c.unsqueeze(0)} : CoreState{};
       auto [logits, values] = policy->Sequence(seg_obs.transpose(0, 1), seg_globals.transpose(0, 1),
                                                seg_starts.transpose(0, 1), state);
-      const torch::Tensor logp =
-          torch::log_softmax(logits, -1).gather(-1, seg_actions.transpose(0, 1).unsqueeze(-1)).squeeze(-1);
+      const torch::Tensor logp = torch::log_softmax(logits, -1)
+                                     .gather(-1, seg_actions.transpose(0, 1).unsqueeze(-1))
+                                     .squeeze(-1);
       // [L, S] -> [T, B] by undoing Segments.
       const torch::Tensor ratio_seg = torch::exp(logp.transpose(0, 1) - seg_logprobs);  // [S, L]
-      const torch::Tensor ratio = ratio_seg.reshape({steps / length, -1, length}).transpose(1, 2).reshape({steps, -1});
+      const torch::Tensor ratio =
+          ratio_seg.reshape({steps / length, -1, length}).transpose(1, 2).reshape({steps, -1});
       advantages = ComputeAdvantages(inputs, config.gamma, config.gae_lambda, ratio,
                                      config.vtrace_rho_clip, config.vtrace_c_clip);
     }
@@ -173,7 +182,8 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
     std::vector<int64_t> order(segments);
     std::vector<double> weights;
     if (config.prio_alpha > 0) {
-      const torch::Tensor prio = seg_adv.abs().sum(1).pow(config.prio_alpha).to(torch::kCPU).to(torch::kDouble);
+      const torch::Tensor prio =
+          seg_adv.abs().sum(1).pow(config.prio_alpha).to(torch::kCPU).to(torch::kDouble);
       const double* pr = prio.data_ptr<double>();
       std::vector<double> cdf(segments);
       double total = 0;
@@ -196,7 +206,8 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
     }
     const torch::Tensor order_t = torch::tensor(order, torch::kLong).to(device);
     const torch::Tensor weights_t =
-        weights.empty() ? torch::Tensor() : torch::tensor(weights, torch::kDouble).to(torch::kFloat).to(device);
+        weights.empty() ? torch::Tensor()
+                        : torch::tensor(weights, torch::kDouble).to(torch::kFloat).to(device);
 
     // --- update ---
     double epoch_kl = 0;
@@ -205,21 +216,27 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
       const CoreState state = config.use_lstm ? CoreState{seg_h.index_select(0, idx).unsqueeze(0),
                                                           seg_c.index_select(0, idx).unsqueeze(0)}
                                               : CoreState{};
-      auto [logits, new_values] = policy->Sequence(seg_obs.index_select(0, idx).transpose(0, 1),
-                                                   seg_globals.index_select(0, idx).transpose(0, 1),
-                                                   seg_starts.index_select(0, idx).transpose(0, 1), state);
+      auto [logits, new_values] =
+          policy->Sequence(seg_obs.index_select(0, idx).transpose(0, 1),
+                           seg_globals.index_select(0, idx).transpose(0, 1),
+                           seg_starts.index_select(0, idx).transpose(0, 1), state);
       // Everything as [L, mb] like the outputs.
-      const auto pick = [&](const torch::Tensor& seg) { return seg.index_select(0, idx).transpose(0, 1); };
+      const auto pick = [&](const torch::Tensor& seg) {
+        return seg.index_select(0, idx).transpose(0, 1);
+      };
       const torch::Tensor mb_actions = pick(seg_actions);
-      const torch::Tensor new_logp = torch::log_softmax(logits, -1).gather(-1, mb_actions.unsqueeze(-1)).squeeze(-1);
+      const torch::Tensor new_logp =
+          torch::log_softmax(logits, -1).gather(-1, mb_actions.unsqueeze(-1)).squeeze(-1);
       const torch::Tensor old_logp = pick(seg_logprobs);
       torch::Tensor mb_adv = pick(seg_adv);
       if (config.norm_adv) mb_adv = NormalizeAdvantages(mb_adv);
       torch::Tensor mb_weights;
       if (weights_t.defined()) {
-        mb_weights = weights_t.narrow(0, mb * per_minibatch, per_minibatch).unsqueeze(0).expand_as(mb_adv);
+        mb_weights =
+            weights_t.narrow(0, mb * per_minibatch, per_minibatch).unsqueeze(0).expand_as(mb_adv);
       }
-      const torch::Tensor pg_loss = PolicyLoss(new_logp, old_logp, mb_adv, config.clip_coef, mb_weights);
+      const torch::Tensor pg_loss =
+          PolicyLoss(new_logp, old_logp, mb_adv, config.clip_coef, mb_weights);
       const torch::Tensor v_loss = ValueLoss(new_values, pick(seg_values), pick(seg_returns),
                                              config.clip_coef, config.clip_vloss);
       const torch::Tensor entropy = Entropy(logits);
@@ -236,7 +253,8 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
       const double kl = ((log_ratio.exp() - 1) - log_ratio).mean().item<double>();
       epoch_kl += kl;
       stats.approx_kl += kl;
-      stats.clipfrac += ((log_ratio.exp() - 1).abs() > config.clip_coef).to(torch::kFloat).mean().item<double>();
+      stats.clipfrac +=
+          ((log_ratio.exp() - 1).abs() > config.clip_coef).to(torch::kFloat).mean().item<double>();
       stats.policy_loss += pg_loss.item<double>();
       stats.value_loss += v_loss.item<double>();
       stats.entropy += entropy.item<double>();

@@ -8,8 +8,8 @@
 #include <functional>
 
 #include "common/rng.h"
-#include "trainer/run/config.h"
 #include "trainer/policy.h"
+#include "trainer/run/config.h"
 
 namespace lpt::trainer {
 

@@ -12,8 +12,8 @@ using envsim::kNumFeatures;
 using envsim::kNumGlobals;
 using envsim::kObsSize;
 
-Rollout::Rollout(const run::TrainerConfig& config, int64_t num_envs, int agents_per_env, torch::Device device,
-                 CounterRng action_rng)
+Rollout::Rollout(const run::TrainerConfig& config, int64_t num_envs, int agents_per_env,
+                 torch::Device device, CounterRng action_rng)
     : config_(config),
       num_envs_(num_envs),
       agents_(num_envs * agents_per_env),
@@ -37,16 +37,21 @@ Rollout::Rollout(const run::TrainerConfig& config, int64_t num_envs, int agents_
   batch_ = AllocateRolloutBatch(steps_, b, config, device);
   if (config.use_lstm) {
     const auto opts = torch::TensorOptions().dtype(torch::kFloat).device(device);
-    state_ = {torch::zeros({1, b, config.hidden_size}, opts), torch::zeros({1, b, config.hidden_size}, opts)};
+    state_ = {torch::zeros({1, b, config.hidden_size}, opts),
+              torch::zeros({1, b, config.hidden_size}, opts)};
   }
   next_start_ = torch::ones({b}, torch::TensorOptions().dtype(torch::kFloat).device(device));
 }
 
 envsim::StepBuffers Rollout::EnvBuffers() {
-  auto u8 = [](torch::Tensor& t) { return Span<uint8_t>(t.data_ptr<uint8_t>(), static_cast<size_t>(t.numel())); };
-  auto f32 = [](torch::Tensor& t) { return Span<float>(t.data_ptr<float>(), static_cast<size_t>(t.numel())); };
-  return {u8(obs_), f32(globals_), f32(rewards_), u8(terminated_), u8(truncated_), u8(episode_end_),
-          u8(final_obs_), f32(final_globals_)};
+  auto u8 = [](torch::Tensor& t) {
+    return Span<uint8_t>(t.data_ptr<uint8_t>(), static_cast<size_t>(t.numel()));
+  };
+  auto f32 = [](torch::Tensor& t) {
+    return Span<float>(t.data_ptr<float>(), static_cast<size_t>(t.numel()));
+  };
+  return {u8(obs_),       f32(globals_),    f32(rewards_),  u8(terminated_),
+          u8(truncated_), u8(episode_end_), u8(final_obs_), f32(final_globals_)};
 }
 
 Span<const uint8_t> Rollout::episode_end() const {
@@ -76,7 +81,8 @@ void Rollout::Collect(Policy& policy, const std::function<void(Span<const int32_
     for (float& u : uniforms_) u = static_cast<float>(action_rng_.Uniform());
     const torch::Tensor u = torch::from_blob(uniforms_.data(), {b, 1}, torch::kFloat).to(device_);
     const torch::Tensor logp_all = torch::log_softmax(step.logits, 1);
-    const torch::Tensor chosen = (logp_all.exp().cumsum(1) < u).sum(1).clamp_max(kNumActions - 1).to(torch::kLong);
+    const torch::Tensor chosen =
+        (logp_all.exp().cumsum(1) < u).sum(1).clamp_max(kNumActions - 1).to(torch::kLong);
     r.actions[t].copy_(chosen);
     r.logprobs[t].copy_(logp_all.gather(1, chosen.unsqueeze(1)).squeeze(1));
     r.values[t].copy_(step.value);
@@ -96,9 +102,11 @@ void Rollout::Collect(Policy& policy, const std::function<void(Span<const int32_
     if (cut.numel() > 0) {
       const torch::Tensor rows = cut.to(device_);
       CoreState cut_state;
-      if (state_.h.defined()) cut_state = {step.state.h.index_select(1, rows), step.state.c.index_select(1, rows)};
-      const PolicyStep fin = policy->Step(final_obs_.index_select(0, cut).to(device_),
-                                          final_globals_.index_select(0, cut).to(device_), cut_state);
+      if (state_.h.defined())
+        cut_state = {step.state.h.index_select(1, rows), step.state.c.index_select(1, rows)};
+      const PolicyStep fin =
+          policy->Step(final_obs_.index_select(0, cut).to(device_),
+                       final_globals_.index_select(0, cut).to(device_), cut_state);
       r.final_values[t].index_copy_(0, rows, fin.value);
     }
     next_start_ = torch::clamp_max(r.terminated[t] + r.truncated[t], 1.0);
@@ -126,15 +134,16 @@ struct Carry {
   CounterRng action_rng;
 };
 
-StatusOr<Carry> ReadCarry(const ArrayBundle& b, const torch::Tensor& next_start, const torch::Tensor& h,
-                          const torch::Tensor& c) {
+StatusOr<Carry> ReadCarry(const ArrayBundle& b, const torch::Tensor& next_start,
+                          const torch::Tensor& h, const torch::Tensor& c) {
   Carry carry;
   LPT_ASSIGN_OR_RETURN(carry.next_start, TakeTensor(b, "next_start", next_start));
   if (h.defined()) {
     LPT_ASSIGN_OR_RETURN(carry.h, TakeTensor(b, "lstm_h", h));
     LPT_ASSIGN_OR_RETURN(carry.c, TakeTensor(b, "lstm_c", c));
   } else if (b.f32.count("lstm_h") != 0) {
-    return Status::FailedPrecondition("lstm_h: saved by a policy with an LSTM (trainer.use_lstm changed)");
+    return Status::FailedPrecondition(
+        "lstm_h: saved by a policy with an LSTM (trainer.use_lstm changed)");
   }
   LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* a, b.GetU64("action_rng", 2));
   carry.action_rng = CounterRng::FromState((*a)[0], (*a)[1]);

@@ -26,8 +26,8 @@ namespace lpt::trainer {
 
 class Rollout {
  public:
-  Rollout(const run::TrainerConfig& config, int64_t num_envs, int agents_per_env, torch::Device device,
-          CounterRng action_rng);
+  Rollout(const run::TrainerConfig& config, int64_t num_envs, int agents_per_env,
+          torch::Device device, CounterRng action_rng);
   Rollout(const Rollout&) = delete;
   Rollout& operator=(const Rollout&) = delete;
 
@@ -64,7 +64,8 @@ class Rollout {
   const int64_t steps_;
   const torch::Device device_;
   // Env buffers (host), written by envsim in place.
-  torch::Tensor obs_, globals_, rewards_, terminated_, truncated_, episode_end_, final_obs_, final_globals_;
+  torch::Tensor obs_, globals_, rewards_, terminated_, truncated_, episode_end_, final_obs_,
+      final_globals_;
   std::vector<int32_t> actions_;
   RolloutBatch batch_;
   // Carry.

@@ -25,15 +25,19 @@ void PutTensor(ArrayBundle* b, const std::string& name, const torch::Tensor& t) 
   if (c.dim() != 1) b->shapes[name] = c.sizes().vec();
 }
 
-StatusOr<torch::Tensor> TakeTensor(const ArrayBundle& b, const std::string& name, const torch::Tensor& like) {
+StatusOr<torch::Tensor> TakeTensor(const ArrayBundle& b, const std::string& name,
+                                   const torch::Tensor& like) {
   LPT_ASSIGN_OR_RETURN(const std::vector<float>* v, b.GetF32(name));
-  const std::vector<int64_t> want = like.dim() == 1 ? std::vector<int64_t>{like.numel()} : like.sizes().vec();
+  const std::vector<int64_t> want =
+      like.dim() == 1 ? std::vector<int64_t>{like.numel()} : like.sizes().vec();
   const std::vector<int64_t> found = StoredShape(b, name, static_cast<int64_t>(v->size()));
   if (found != want || static_cast<int64_t>(v->size()) != like.numel()) {
-    return Status::FailedPrecondition(name + ": shape " + Shape(found) + " in the checkpoint, " + Shape(want) +
-                                      " here");
+    return Status::FailedPrecondition(name + ": shape " + Shape(found) + " in the checkpoint, " +
+                                      Shape(want) + " here");
   }
-  return torch::from_blob(const_cast<float*>(v->data()), like.sizes(), torch::kFloat).clone().to(like.device());
+  return torch::from_blob(const_cast<float*>(v->data()), like.sizes(), torch::kFloat)
+      .clone()
+      .to(like.device());
 }
 
 Status OnlyThese(const ArrayBundle& b, const std::vector<std::string>& expected) {

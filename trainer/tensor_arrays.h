@@ -17,7 +17,8 @@ namespace lpt::trainer {
 void PutTensor(ArrayBundle* b, const std::string& name, const torch::Tensor& t);
 // Array `name` of b as a tensor like `like` (same shape, device); an error naming the array
 // and both shapes when they differ.
-StatusOr<torch::Tensor> TakeTensor(const ArrayBundle& b, const std::string& name, const torch::Tensor& like);
+StatusOr<torch::Tensor> TakeTensor(const ArrayBundle& b, const std::string& name,
+                                   const torch::Tensor& like);
 // Every array of b must be one of `expected` (so a renamed or extra array is caught).
 Status OnlyThese(const ArrayBundle& b, const std::vector<std::string>& expected);
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/rng.h"
 #include "common/files.h"
+#include "common/rng.h"
 #include "common/strings.h"
 #include "common/thread_pool.h"
 #include "envsim/arena.h"
@@ -37,7 +37,8 @@ constexpr uint64_t kUpdateStream = 0x757064617465ULL;  // "update"
 
 class Trainer::Impl {
  public:
-  Impl(const run::RunConfig& config, const TrainOptions& options) : config_(config), options_(options) {
+  Impl(const run::RunConfig& config, const TrainOptions& options)
+      : config_(config), options_(options) {
     if (options.control != nullptr) {
       control_ = options.control;
     } else {
@@ -122,26 +123,31 @@ class Trainer::Impl {
 };
 
 int64_t Trainer::Impl::PlannedIterations() const {
-  const double left = std::max(0.0, config_.trainer.total_timesteps - static_cast<double>(TotalSteps()));
-  const auto more = static_cast<int64_t>(std::ceil(left / static_cast<double>(StepsPerIteration())));
+  const double left =
+      std::max(0.0, config_.trainer.total_timesteps - static_cast<double>(TotalSteps()));
+  const auto more =
+      static_cast<int64_t>(std::ceil(left / static_cast<double>(StepsPerIteration())));
   return std::max<int64_t>(1, iteration_ + more);
 }
 
 Status Trainer::Impl::ChooseDevice() {
   if (config_.device == "cuda" && !torch::cuda::is_available()) {
-    return Status::FailedPrecondition("trainer.device: cuda requested but LibTorch sees no usable GPU "
-                                      "(this build: " +
-                                      std::string(torch::cuda::is_available() ? "CUDA" : "CPU-only") + ")");
+    return Status::FailedPrecondition(
+        "trainer.device: cuda requested but LibTorch sees no usable GPU "
+        "(this build: " +
+        std::string(torch::cuda::is_available() ? "CUDA" : "CPU-only") + ")");
   }
   if (config_.device == "cuda" || (config_.device == "auto" && torch::cuda::is_available())) {
     // Every GPU of the node is visible to every rank; a rank takes the one of its local rank
     // (as the NCCL communicator does).
     const int devices = static_cast<int>(torch::cuda::device_count());
-    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(world_.local_rank % std::max(devices, 1)));
+    device_ = torch::Device(
+        torch::kCUDA, static_cast<c10::DeviceIndex>(world_.local_rank % std::max(devices, 1)));
   }
   torch_threads_ = ThreadsOrCores(config_.trainer.torch_threads);
   torch::set_num_threads(torch_threads_);
-  env_threads_ = std::make_unique<ThreadPool>(std::min(ThreadsOrCores(config_.trainer.env_threads), config_.num_envs));
+  env_threads_ = std::make_unique<ThreadPool>(
+      std::min(ThreadsOrCores(config_.trainer.env_threads), config_.num_envs));
   return Status::Ok();
 }
 
@@ -160,8 +166,9 @@ Status Trainer::Impl::StartEnvs() {
   if (generation_ != 0) driver_->OffsetSampler(generation_);
   if (options_.resume && root()) {
     // Before the first draws: fresh envs (a resume on another layout) play its tasks.
-    LPT_RETURN_IF_ERROR(
-        driver_->curriculum()->ImportState(options_.checkpoint->groups.at("curriculum")).WithPrefix("/curriculum"));
+    LPT_RETURN_IF_ERROR(driver_->curriculum()
+                            ->ImportState(options_.checkpoint->groups.at("curriculum"))
+                            .WithPrefix("/curriculum"));
   }
   envsim::BatchOptions bo = run::BatchOptionsFor(config_, world_.rank, generation_);
   LPT_ASSIGN_OR_RETURN(bo.env_configs, driver_->Start());
@@ -174,8 +181,8 @@ void Trainer::Impl::BuildModel() {
   policy_->to(device_);
   optimizer_ = MakeOptimizer(policy_, config_.trainer);
   const uint64_t substream = static_cast<uint64_t>(world_.rank) + (generation_ << 32);
-  rollout_ = std::make_unique<Rollout>(config_.trainer, config_.num_envs, envs_->num_agents(), device_,
-                                       CounterRng(config_.seed, kActionStream, substream));
+  rollout_ = std::make_unique<Rollout>(config_.trainer, config_.num_envs, envs_->num_agents(),
+                                       device_, CounterRng(config_.seed, kActionStream, substream));
   update_rng_ = CounterRng(config_.seed, kUpdateStream, substream);
   envs_->Observe({0, envs_->num_envs()}, rollout_->EnvBuffers());
 }
@@ -194,8 +201,10 @@ Status Trainer::Impl::OpenMetrics() {
 std::string Trainer::Impl::Describe() const {
   char buf[512];
   std::snprintf(buf, sizeof(buf),
-                "%d rank(s) (gradients: %s), device %s, %d torch thread(s), %d env thread(s); per rank %d envs "
-                "x %d agents, %lld steps per rollout = %s samples per iteration; %lld iterations; curriculum %s "
+                "%d rank(s) (gradients: %s), device %s, %d torch thread(s), %d env thread(s); per "
+                "rank %d envs "
+                "x %d agents, %lld steps per rollout = %s samples per iteration; %lld iterations; "
+                "curriculum %s "
                 "(%d tasks)",
                 world_.size, gradients_->backend().c_str(), device_.str().c_str(), torch_threads_,
                 env_threads_->size(), envs_->num_envs(), envs_->num_agents(),
@@ -215,7 +224,8 @@ double Trainer::Impl::Checksum() const {
   for (const torch::Tensor& p : policy_->parameters()) {
     const torch::Tensor flat = p.detach().reshape(-1).to(torch::kCPU).to(torch::kDouble);
     // Position-dependent weights: swapped or shifted values change the sum.
-    const torch::Tensor w = (torch::arange(flat.numel(), torch::kDouble) * 0.6180339887498949).frac() + 1.0;
+    const torch::Tensor w =
+        (torch::arange(flat.numel(), torch::kDouble) * 0.6180339887498949).frac() + 1.0;
     sum += (flat * w).sum().item<double>();
   }
   return sum;
@@ -224,7 +234,10 @@ double Trainer::Impl::Checksum() const {
 void Trainer::Impl::Collect() {
   const envsim::StepBuffers out = rollout_->EnvBuffers();
   rollout_->Collect(
-      policy_, [&](Span<const int32_t> actions) { envsim::StepAll(env_threads_.get(), envs_.get(), actions, out); },
+      policy_,
+      [&](Span<const int32_t> actions) {
+        envsim::StepAll(env_threads_.get(), envs_.get(), actions, out);
+      },
       [&] {
         const Stopwatch watch;
         tally_.AddEnded(*envs_, rollout_->episode_end());
@@ -235,12 +248,16 @@ void Trainer::Impl::Collect() {
 }
 
 UpdateStats Trainer::Impl::Update() {
-  const double progress = static_cast<double>(iteration_ - 1) / static_cast<double>(num_iterations_);
+  const double progress =
+      static_cast<double>(iteration_ - 1) / static_cast<double>(num_iterations_);
   // From the config and the iteration alone (a resumed run may change the rate).
-  const double lr = config_.trainer.learning_rate * (config_.trainer.anneal_lr ? 1.0 - progress : 1.0);
-  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  const double lr =
+      config_.trainer.learning_rate * (config_.trainer.anneal_lr ? 1.0 - progress : 1.0);
+  for (auto& group : optimizer_->param_groups())
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   if (!gradients_->averages()) {
-    return PpoUpdate(policy_, *optimizer_, rollout_->batch(), config_.trainer, progress, &update_rng_);
+    return PpoUpdate(policy_, *optimizer_, rollout_->batch(), config_.trainer, progress,
+                     &update_rng_);
   }
   UpdateSync sync;
   sync.average_gradients = [this] { gradients_->Average(); };
@@ -250,30 +267,36 @@ UpdateStats Trainer::Impl::Update() {
     LPT_CHECK(st.ok()) << st.message();
     return x[0] / world_.size;
   };
-  return PpoUpdate(policy_, *optimizer_, rollout_->batch(), config_.trainer, progress, &update_rng_, &sync);
+  return PpoUpdate(policy_, *optimizer_, rollout_->batch(), config_.trainer, progress, &update_rng_,
+                   &sync);
 }
 
 Status Trainer::Impl::CheckRanksAgree() {
   const run::TrainerConfig& tc = config_.trainer;
-  if (world_.size == 1 || tc.checksum_interval <= 0 || iteration_ % tc.checksum_interval != 0) return Status::Ok();
+  if (world_.size == 1 || tc.checksum_interval <= 0 || iteration_ % tc.checksum_interval != 0)
+    return Status::Ok();
   const double mine = Checksum();
   std::vector<double> extremes = {mine, -mine};
   LPT_RETURN_IF_ERROR(control_->AllreduceMax(&extremes));
   if (extremes[0] != -extremes[1]) {
     char buf[160];
-    std::snprintf(buf, sizeof(buf), "parameters differ across ranks at iteration %lld (checksums from %.17g to %.17g)",
-                  static_cast<long long>(iteration_), -extremes[1], extremes[0]);
+    std::snprintf(
+        buf, sizeof(buf),
+        "parameters differ across ranks at iteration %lld (checksums from %.17g to %.17g)",
+        static_cast<long long>(iteration_), -extremes[1], extremes[0]);
     return Status::Internal(buf);
   }
   return Status::Ok();
 }
 
-run::MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_seconds, double rollout_seconds,
-                                       double update_seconds, double sync_seconds) {
+run::MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_seconds,
+                                       double rollout_seconds, double update_seconds,
+                                       double sync_seconds) {
   // Sums over ranks (episode tallies, SPS, result counts, losses) and maxima (timings).
   run::RankReduction r;
   tally_.AddTo(&r);
-  r.Sum("charts/sps", static_cast<double>(rollout_->steps() * rollout_->agents()) / iteration_seconds);
+  r.Sum("charts/sps",
+        static_cast<double>(rollout_->steps() * rollout_->agents()) / iteration_seconds);
   const run::DriverCounters& dc = driver_->counters();
   for (const CounterField<run::DriverCounters>& f : run::DriverCounters::Table()) {
     r.Sum(std::string("driver/") + f.name, static_cast<double>(dc.*f.member));
@@ -285,9 +308,12 @@ run::MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_se
       {"losses/grad_norm", u.grad_norm}};
   for (const auto& [name, value] : losses) r.Sum(name, value);
   const std::pair<const char*, double> times[] = {
-      {"timing/iteration", iteration_seconds},  {"timing/rollout", rollout_seconds},
-      {"timing/env", rollout_->env_seconds()}, {"timing/inference", rollout_->inference_seconds()},
-      {"timing/curriculum", curriculum_seconds_}, {"timing/update", update_seconds},
+      {"timing/iteration", iteration_seconds},
+      {"timing/rollout", rollout_seconds},
+      {"timing/env", rollout_->env_seconds()},
+      {"timing/inference", rollout_->inference_seconds()},
+      {"timing/curriculum", curriculum_seconds_},
+      {"timing/update", update_seconds},
       {"timing/sync", sync_seconds}};
   for (const auto& [name, value] : times) r.Max(name, value);
   const Status reduced = r.Reduce(control_);
@@ -298,8 +324,9 @@ run::MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_se
   row.Add("charts/iteration", static_cast<double>(iteration_));
   row.Add("charts/global_step", static_cast<double>(TotalSteps()));
   row.Add("charts/sps", r.Get("charts/sps"));
-  row.Add("charts/learning_rate",
-          static_cast<const torch::optim::AdamOptions&>(optimizer_->param_groups()[0].options()).lr());
+  row.Add(
+      "charts/learning_rate",
+      static_cast<const torch::optim::AdamOptions&>(optimizer_->param_groups()[0].options()).lr());
   run::EpisodeTally::Report(r, &row);
   for (const auto& [name, value] : losses) row.Add(name, r.Get(name) / ranks);
   row.Add("losses/epochs", u.epochs);
@@ -325,7 +352,8 @@ run::MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_se
     row.Add("curriculum/num_labels", static_cast<double>(cs.num_labels));
     row.Add("curriculum/recompute_mean_us", cs.recompute_mean_us);
     row.Add("curriculum/recompute_max_us", cs.recompute_max_us);
-    row.Add("curriculum/bytes", static_cast<double>(cs.bytes_pool + cs.bytes_maps + cs.bytes_labels));
+    row.Add("curriculum/bytes",
+            static_cast<double>(cs.bytes_pool + cs.bytes_maps + cs.bytes_labels));
   }
   for (const auto& [name, value] : times) row.Add(name, r.Get(name));
   const double iteration_time = r.Get("timing/iteration");
@@ -339,7 +367,8 @@ StatusOr<run::MetricsRow> Trainer::Impl::RunIteration() {
   rollout_->ResetTimers();
   curriculum_seconds_ = 0;
   const run::TrainerConfig& tc = config_.trainer;
-  if (tc.debug_fail_iteration > 0 && iteration_ == tc.debug_fail_iteration && world_.rank == tc.debug_fail_rank) {
+  if (tc.debug_fail_iteration > 0 && iteration_ == tc.debug_fail_iteration &&
+      world_.rank == tc.debug_fail_rank) {
     return Status::Internal("injected failure (trainer.debug_fail_iteration) at iteration " +
                             std::to_string(iteration_));
   }
@@ -356,14 +385,16 @@ StatusOr<run::MetricsRow> Trainer::Impl::RunIteration() {
   const UpdateStats u = Update();
   const double update_seconds = update_watch.Seconds();
   sync_seconds += gradients_->TakeSeconds();
-  if (tc.debug_perturb_iteration > 0 && iteration_ == tc.debug_perturb_iteration && world_.rank == tc.debug_fail_rank) {
+  if (tc.debug_perturb_iteration > 0 && iteration_ == tc.debug_perturb_iteration &&
+      world_.rank == tc.debug_fail_rank) {
     torch::NoGradGuard no_grad;
     policy_->parameters()[0].add_(1e-3);
   }
   // --- consistency: every rank must hold the same parameters ---
   LPT_RETURN_IF_ERROR(CheckRanksAgree());
   // --- metrics ---
-  const run::MetricsRow row = Metrics(u, iteration_watch.Seconds(), rollout_seconds, update_seconds, sync_seconds);
+  const run::MetricsRow row =
+      Metrics(u, iteration_watch.Seconds(), rollout_seconds, update_seconds, sync_seconds);
   if (options_.on_iteration) options_.on_iteration(row);
   const bool log = root() && (iteration_ % tc.log_interval == 0 || iteration_ == num_iterations_);
   if (log && !options_.run_dir.empty()) LPT_RETURN_IF_ERROR(metrics_.Write(row));
@@ -392,7 +423,8 @@ StatusOr<TrainResult> Trainer::Impl::Run() {
     // Ranks agree at the iteration boundary: one rank's stop request stops them all; rank 0's
     // clock decides time limits.
     const int stop = options_.stop_requested ? options_.stop_requested() : 0;
-    std::vector<double> agree = {static_cast<double>(stop), run_watch.Seconds(), since_save.Seconds()};
+    std::vector<double> agree = {static_cast<double>(stop), run_watch.Seconds(),
+                                 since_save.Seconds()};
     LPT_RETURN_IF_ERROR(control_->AllreduceMax(&agree));
     if (agree[0] != 0) {
       result.stop_signal = static_cast<int>(agree[0]);
@@ -441,9 +473,10 @@ Status Trainer::Impl::ImportRank(const BundleMap& parts) {
   LPT_RETURN_IF_ERROR(update_rng.status().WithPrefix(rollout_path));
   LPT_RETURN_IF_ERROR(global_step.status().WithPrefix(rollout_path));
   LPT_RETURN_IF_ERROR(rollout_->ImportCarry(rollout).WithPrefix(rollout_path));
-  LPT_RETURN_IF_ERROR(envs_->ImportState(parts.at(RankGroup(r, "env"))).WithPrefix("/" + RankGroup(r, "env")));
   LPT_RETURN_IF_ERROR(
-      driver_->ImportRankState(parts.at(RankGroup(r, "tasks"))).WithPrefix("/" + RankGroup(r, "tasks")));
+      envs_->ImportState(parts.at(RankGroup(r, "env"))).WithPrefix("/" + RankGroup(r, "env")));
+  LPT_RETURN_IF_ERROR(driver_->ImportRankState(parts.at(RankGroup(r, "tasks")))
+                          .WithPrefix("/" + RankGroup(r, "tasks")));
   update_rng_ = CounterRng::FromState((**update_rng)[0], (**update_rng)[1]);
   global_step_ = *global_step;
   // The observations of the restored envs (what the last step wrote).
@@ -456,8 +489,8 @@ Status Trainer::Impl::Restore() {
   const io::CheckpointData* data = options_.checkpoint.get();
   // Model, optimizer and counters: the same on every rank.
   LPT_RETURN_IF_ERROR(ImportModel(resume_shared_.at("model"), policy_).WithPrefix("/model"));
-  LPT_RETURN_IF_ERROR(
-      ImportOptimizer(resume_shared_.at("optimizer"), policy_, *optimizer_).WithPrefix("/optimizer"));
+  LPT_RETURN_IF_ERROR(ImportOptimizer(resume_shared_.at("optimizer"), policy_, *optimizer_)
+                          .WithPrefix("/optimizer"));
   LPT_ASSIGN_OR_RETURN(const SavedProgress saved, ReadProgress(resume_shared_.at("trainer")));
   resume_shared_.clear();
   iteration_ = saved.iteration;
@@ -469,10 +502,12 @@ Status Trainer::Impl::Restore() {
     LPT_RETURN_IF_ERROR(ImportRank(own));
     // Again, as saved: drawing the fresh envs' first tasks (StartEnvs) moved its state.
     if (root()) {
-      LPT_RETURN_IF_ERROR(
-          driver_->curriculum()->ImportState(data->groups.at("curriculum")).WithPrefix("/curriculum"));
+      LPT_RETURN_IF_ERROR(driver_->curriculum()
+                              ->ImportState(data->groups.at("curriculum"))
+                              .WithPrefix("/curriculum"));
     }
-    steps_base_ = saved.env_steps - global_step_ * world_.size;  // non-zero after an earlier layout change
+    steps_base_ =
+        saved.env_steps - global_step_ * world_.size;  // non-zero after an earlier layout change
     return Status::Ok();
   }
   // Another world size or env count: the episodes in progress cannot be split or merged.
@@ -481,12 +516,15 @@ Status Trainer::Impl::Restore() {
   if (root()) {
     driver_->RestoreCounters(SumSavedDriverCounters(*data, saved.world_size));
     char buf[512];
-    std::snprintf(buf, sizeof(buf),
-                  "RESUMING ON A DIFFERENT LAYOUT: the checkpoint has %lld rank(s) x %lld envs, this job %d "
-                  "rank(s) x %d envs. Model, optimizer, curriculum and counters are restored; every env starts a "
-                  "fresh episode (the episodes in progress are lost), so this run is not an exact continuation.",
-                  static_cast<long long>(saved.world_size), static_cast<long long>(saved.num_envs), world_.size,
-                  config_.num_envs);
+    std::snprintf(
+        buf, sizeof(buf),
+        "RESUMING ON A DIFFERENT LAYOUT: the checkpoint has %lld rank(s) x %lld envs, this job %d "
+        "rank(s) x %d envs. Model, optimizer, curriculum and counters are restored; every env "
+        "starts a "
+        "fresh episode (the episodes in progress are lost), so this run is not an exact "
+        "continuation.",
+        static_cast<long long>(saved.world_size), static_cast<long long>(saved.num_envs),
+        world_.size, config_.num_envs);
     Warn(buf);
   }
   return Status::Ok();
@@ -506,7 +544,8 @@ StatusOr<io::CheckpointData> Trainer::Impl::Capture() {
 }
 
 StatusOr<std::string> Trainer::Impl::SaveCheckpoint() {
-  if (options_.run_dir.empty()) return Status::FailedPrecondition("no run directory to write checkpoints to");
+  if (options_.run_dir.empty())
+    return Status::FailedPrecondition("no run directory to write checkpoints to");
   const StatusOr<io::CheckpointData> data = Capture();
   const std::string dir = run::CheckpointDir(options_.run_dir);
   const std::string path = run::CheckpointFile(options_.run_dir, iteration_);
@@ -523,7 +562,8 @@ StatusOr<std::string> Trainer::Impl::SaveCheckpoint() {
   // Every rank learns the outcome (also of a failure on rank 0 alone), so all return the same.
   std::vector<uint8_t> verdict = {static_cast<uint8_t>(st.ok() ? 0 : 1)};
   LPT_RETURN_IF_ERROR(control_->BroadcastBytes(&verdict));
-  if (verdict[0] != 0) return !st.ok() ? st : Status::IoError("rank 0 could not write the checkpoint " + path);
+  if (verdict[0] != 0)
+    return !st.ok() ? st : Status::IoError("rank 0 could not write the checkpoint " + path);
   last_checkpoint_iteration_ = iteration_;
   last_checkpoint_ = path;
   return path;
@@ -534,7 +574,8 @@ StatusOr<std::string> Trainer::Impl::SaveCheckpoint() {
 Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Trainer::~Trainer() = default;
 
-StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const run::RunConfig& config, const TrainOptions& options) {
+StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const run::RunConfig& config,
+                                                   const TrainOptions& options) {
   auto impl = std::make_unique<Impl>(config, options);
   LPT_RETURN_IF_ERROR(impl->ChooseDevice());
   LPT_RETURN_IF_ERROR(impl->ReceiveResumeGroups());

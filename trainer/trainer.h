@@ -35,7 +35,7 @@ struct Progress {
 
 // What a run tells the program that runs it (unset members: nothing is said).
 struct TrainSink {
-  std::function<void(const Progress&)> progress;     // rank 0, every logged iteration
+  std::function<void(const Progress&)> progress;    // rank 0, every logged iteration
   std::function<void(const std::string&)> warning;  // problems the run survives (any rank)
   std::function<void(const std::string&)> log;      // notes: [LP_PERF] lines, resume notes
 };
@@ -70,7 +70,8 @@ struct TrainResult {
 
 class Trainer {
  public:
-  static StatusOr<std::unique_ptr<Trainer>> Create(const run::RunConfig& config, const TrainOptions& options);
+  static StatusOr<std::unique_ptr<Trainer>> Create(const run::RunConfig& config,
+                                                   const TrainOptions& options);
   ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;

@@ -73,13 +73,15 @@ ArrayBundle ExportOptimizer(Policy& policy, torch::optim::Adam& optimizer) {
     PutTensor(&b, "exp_avg." + p.key(), st.exp_avg());
     PutTensor(&b, "exp_avg_sq." + p.key(), st.exp_avg_sq());
   }
-  b.f64["lr"] = {static_cast<const torch::optim::AdamOptions&>(optimizer.param_groups()[0].options()).lr()};
+  b.f64["lr"] = {
+      static_cast<const torch::optim::AdamOptions&>(optimizer.param_groups()[0].options()).lr()};
   return b;
 }
 
 Status ImportOptimizer(const ArrayBundle& b, Policy& policy, torch::optim::Adam& optimizer) {
   const auto params = policy->named_parameters();
-  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* steps, b.GetI64("step", static_cast<int64_t>(params.size())));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* steps,
+                       b.GetI64("step", static_cast<int64_t>(params.size())));
   LPT_ASSIGN_OR_RETURN(const double lr, b.ScalarF64("lr"));
   std::vector<std::string> names = {"step", "lr"};
   std::vector<std::unique_ptr<torch::optim::AdamParamState>> states;
@@ -102,9 +104,11 @@ Status ImportOptimizer(const ArrayBundle& b, Policy& policy, torch::optim::Adam&
   for (size_t i = 0; i < params.size(); ++i) {
     // A parameter never updated has no state, as in a fresh optimizer.
     if (states[i]->step() == 0) continue;
-    optimizer.state()[c10::guts::to_string(params[i].value().unsafeGetTensorImpl())] = std::move(states[i]);
+    optimizer.state()[c10::guts::to_string(params[i].value().unsafeGetTensorImpl())] =
+        std::move(states[i]);
   }
-  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  for (auto& group : optimizer.param_groups())
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   return Status::Ok();
 }
 
@@ -129,7 +133,9 @@ StatusOr<SavedProgress> ReadProgress(const ArrayBundle& t) {
   return p;
 }
 
-std::string RankGroup(int rank, const char* part) { return "ranks/" + std::to_string(rank) + "/" + part; }
+std::string RankGroup(int rank, const char* part) {
+  return "ranks/" + std::to_string(rank) + "/" + part;
+}
 
 StatusOr<BundleMap> ShareGroups(distributed::Control* control, const io::CheckpointData* data) {
   std::vector<uint8_t> shared;
@@ -148,14 +154,16 @@ StatusOr<BundleMap> ShareGroups(distributed::Control* control, const io::Checkpo
   return groups;
 }
 
-StatusOr<BundleMap> ScatterRankGroups(distributed::Control* control, const io::CheckpointData* data) {
+StatusOr<BundleMap> ScatterRankGroups(distributed::Control* control,
+                                      const io::CheckpointData* data) {
   const int ranks = control->world().size;
   std::vector<std::vector<uint8_t>> parts;
   if (control->is_root()) {
     for (int r = 0; r < ranks; ++r) {
       BundleMap mine;
       for (const char* part : kRankParts) {
-        if (const ArrayBundle* g = FindGroup(*data, RankGroup(r, part))) mine[RankGroup(r, part)] = *g;
+        if (const ArrayBundle* g = FindGroup(*data, RankGroup(r, part)))
+          mine[RankGroup(r, part)] = *g;
       }
       parts.push_back(PackBundles(mine));
     }
@@ -165,12 +173,14 @@ StatusOr<BundleMap> ScatterRankGroups(distributed::Control* control, const io::C
   LPT_ASSIGN_OR_RETURN(BundleMap own, UnpackBundles(mine));
   const int r = control->world().rank;
   for (const char* part : kRankParts) {
-    if (own.count(RankGroup(r, part)) == 0) return Status::Corruption("/" + RankGroup(r, part) + ": missing group");
+    if (own.count(RankGroup(r, part)) == 0)
+      return Status::Corruption("/" + RankGroup(r, part) + ": missing group");
   }
   return own;
 }
 
-Status GatherRankGroups(distributed::Control* control, const BundleMap& mine, io::CheckpointData* data) {
+Status GatherRankGroups(distributed::Control* control, const BundleMap& mine,
+                        io::CheckpointData* data) {
   std::vector<std::vector<uint8_t>> all;
   LPT_RETURN_IF_ERROR(control->GatherBytes(PackBundles(mine), &all));
   if (!control->is_root()) return Status::Ok();
@@ -204,7 +214,8 @@ void SetCheckpointAttributes(const run::RunConfig& config, const SavedProgress& 
   d->int_attrs["env_steps"] = progress.env_steps;
 }
 
-Status CheckCheckpoint(const io::CheckpointData& data, const run::RunConfig& config, int world_size) {
+Status CheckCheckpoint(const io::CheckpointData& data, const run::RunConfig& config,
+                       int world_size) {
   torch::NoGradGuard no_grad;
   LPT_ASSIGN_OR_RETURN(const ArrayBundle* trainer, Group(data, "trainer"));
   StatusOr<SavedProgress> progress = ReadProgress(*trainer);
@@ -216,9 +227,10 @@ Status CheckCheckpoint(const io::CheckpointData& data, const run::RunConfig& con
   LPT_ASSIGN_OR_RETURN(const ArrayBundle* model, Group(data, "model"));
   const Status model_ok = ImportModel(*model, policy);
   if (!model_ok.ok()) {
-    return Status::FailedPrecondition("/model/" + model_ok.message() +
-                                      " (the model's shape comes from trainer.hidden_size, trainer.conv_channels "
-                                      "and trainer.use_lstm, which a resumed run cannot change)");
+    return Status::FailedPrecondition(
+        "/model/" + model_ok.message() +
+        " (the model's shape comes from trainer.hidden_size, trainer.conv_channels "
+        "and trainer.use_lstm, which a resumed run cannot change)");
   }
   LPT_ASSIGN_OR_RETURN(const ArrayBundle* optimizer, Group(data, "optimizer"));
   LPT_RETURN_IF_ERROR(ImportOptimizer(*optimizer, policy, *adam).WithPrefix("/optimizer"));
@@ -227,7 +239,8 @@ Status CheckCheckpoint(const io::CheckpointData& data, const run::RunConfig& con
   LPT_ASSIGN_OR_RETURN(std::unique_ptr<run::CurriculumDriver> driver,
                        run::CurriculumDriver::Create(config, config.num_envs));
   LPT_RETURN_IF_ERROR(driver->curriculum()->ImportState(*curriculum).WithPrefix("/curriculum"));
-  if (saved.world_size != world_size || saved.num_envs != config.num_envs) return Status::Ok();  // fresh envs
+  if (saved.world_size != world_size || saved.num_envs != config.num_envs)
+    return Status::Ok();  // fresh envs
   // Every rank's envs, task draws and rollout carry into scratch ones.
   const int64_t agents = static_cast<int64_t>(config.num_envs) * config.task.num_agents;
   for (int r = 0; r < world_size; ++r) {

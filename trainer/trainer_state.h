@@ -40,9 +40,9 @@ Status ImportOptimizer(const ArrayBundle& state, Policy& policy, torch::optim::A
 // The /trainer group: how far the run got and on which layout.
 struct SavedProgress {
   int64_t iteration = 0;
-  int64_t env_steps = 0;   // agent-steps of all ranks
+  int64_t env_steps = 0;  // agent-steps of all ranks
   int64_t world_size = 0;
-  int64_t num_envs = 0;    // per rank
+  int64_t num_envs = 0;  // per rank
 };
 ArrayBundle ExportProgress(const SavedProgress& progress);
 StatusOr<SavedProgress> ReadProgress(const ArrayBundle& group);
@@ -56,9 +56,11 @@ inline constexpr const char* kRankParts[] = {"env", "tasks", "rollout"};
 // every rank returns them.
 StatusOr<BundleMap> ShareGroups(distributed::Control* control, const io::CheckpointData* data);
 // Rank 0 (data given) sends each rank its ranks/<r>/* groups; every rank returns its own.
-StatusOr<BundleMap> ScatterRankGroups(distributed::Control* control, const io::CheckpointData* data);
+StatusOr<BundleMap> ScatterRankGroups(distributed::Control* control,
+                                      const io::CheckpointData* data);
 // Every rank's own groups (`mine`) into *data on rank 0.
-Status GatherRankGroups(distributed::Control* control, const BundleMap& mine, io::CheckpointData* data);
+Status GatherRankGroups(distributed::Control* control, const BundleMap& mine,
+                        io::CheckpointData* data);
 
 // The saved ranks' task-draw counters summed (what a resume on another layout carries over).
 run::DriverCounters SumSavedDriverCounters(const io::CheckpointData& data, int64_t world_size);
@@ -70,7 +72,8 @@ void SetCheckpointAttributes(const run::RunConfig& config, const SavedProgress& 
 // nothing: every group and array present with the expected type and shape, and the
 // curriculum, env and task-draw states importable. Errors name the object; a model whose shape
 // differs from the config's is an error (FailedPrecondition), not a resume.
-Status CheckCheckpoint(const io::CheckpointData& data, const run::RunConfig& config, int world_size);
+Status CheckCheckpoint(const io::CheckpointData& data, const run::RunConfig& config,
+                       int world_size);
 
 }  // namespace lpt::trainer
 

@@ -40,7 +40,8 @@ TEST(ArrayBundle, PackedBundlesRoundTripAndMalformedBytesAreRefused) {
   for (const auto& [path, b] : m) EXPECT_TRUE(back.at(path) == b) << path;
   EXPECT_TRUE(UnpackBundles(PackBundles({})).value().empty());
   for (size_t cut : {size_t{0}, size_t{5}, bytes.size() / 2, bytes.size() - 1}) {
-    const std::vector<uint8_t> part(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+    const std::vector<uint8_t> part(bytes.begin(),
+                                    bytes.begin() + static_cast<std::ptrdiff_t>(cut));
     EXPECT_EQ(UnpackBundles(part).status().code(), StatusCode::kCorruption) << cut;
   }
   std::vector<uint8_t> longer = bytes;

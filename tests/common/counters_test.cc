@@ -9,7 +9,8 @@ struct Counts {
   int64_t episodes = 0;
   int64_t results = 0;
   static const CounterTable<Counts>& Table() {
-    static const CounterTable<Counts> table = {{"episodes", &Counts::episodes}, {"results", &Counts::results}};
+    static const CounterTable<Counts> table = {{"episodes", &Counts::episodes},
+                                               {"results", &Counts::results}};
     return table;
   }
 };

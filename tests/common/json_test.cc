@@ -18,13 +18,21 @@ TEST(JsonWriter, NestedValuesKeepTheirOrderAndSeparators) {
 
 TEST(JsonWriter, NonFiniteNumbersAreNullAndDigitsAreHonoured) {
   JsonWriter j(4);
-  j.BeginArray().Number(std::nan("")).Number(std::numeric_limits<double>::infinity()).Number(3.14159265).EndArray();
+  j.BeginArray()
+      .Number(std::nan(""))
+      .Number(std::numeric_limits<double>::infinity())
+      .Number(3.14159265)
+      .EndArray();
   EXPECT_EQ(j.text(), "[null,null,3.142]");
 }
 
 TEST(JsonReader, FlatNumbersRoundTripThroughTheWriter) {
   JsonWriter j(17);
-  j.BeginObject().Number("charts/iteration", 3).Number("x", 0.1).Number("gone", std::nan("")).EndObject();
+  j.BeginObject()
+      .Number("charts/iteration", 3)
+      .Number("x", 0.1)
+      .Number("gone", std::nan(""))
+      .EndObject();
   const auto row = ParseFlatJsonNumbers(j.text());
   ASSERT_TRUE(row.ok()) << row.status().message();
   ASSERT_EQ(row->size(), 3u);

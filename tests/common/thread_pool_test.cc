@@ -18,7 +18,8 @@ TEST(ThreadPool, EveryPartRunsOnceAndRunWaitsForAll) {
         EXPECT_EQ(parts, threads);
         seen[part].fetch_add(1);
       });
-      for (int p = 0; p < threads; ++p) ASSERT_EQ(seen[p].load(), 1) << "part " << p << " round " << round;
+      for (int p = 0; p < threads; ++p)
+        ASSERT_EQ(seen[p].load(), 1) << "part " << p << " round " << round;
     }
   }
 }

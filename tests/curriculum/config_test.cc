@@ -45,13 +45,27 @@ TEST(CurriculumConfig, EveryKnobOfTheOriginalHasAField) {
     EXPECT_TRUE(names.insert(f.name).second) << f.name;
     EXPECT_FALSE(f.doc.empty()) << f.name;
   }
-  for (const char* knob :
-       {"use_lp", "ema_timescale", "slow_timescale_factor", "exploration_bonus", "lp_gain",
-        "progress_smoothing", "use_bidirectional", "use_baseline_normalization",
-        "z_score_amplification", "lp_score_temperature", "min_samples_for_lp", "rand_task_rate",
-        "num_active_tasks", "min_presentations_for_eviction", "eviction_threshold_percentile",
-        "max_evictions_per_recompute", "max_inactive_labels_retained",
-        "perf_invalidation_batch_size", "perf_cache_task_list", "perf_log_metrics", "seed"}) {
+  for (const char* knob : {"use_lp",
+                           "ema_timescale",
+                           "slow_timescale_factor",
+                           "exploration_bonus",
+                           "lp_gain",
+                           "progress_smoothing",
+                           "use_bidirectional",
+                           "use_baseline_normalization",
+                           "z_score_amplification",
+                           "lp_score_temperature",
+                           "min_samples_for_lp",
+                           "rand_task_rate",
+                           "num_active_tasks",
+                           "min_presentations_for_eviction",
+                           "eviction_threshold_percentile",
+                           "max_evictions_per_recompute",
+                           "max_inactive_labels_retained",
+                           "perf_invalidation_batch_size",
+                           "perf_cache_task_list",
+                           "perf_log_metrics",
+                           "seed"}) {
     EXPECT_TRUE(names.count(knob)) << knob;
   }
 }

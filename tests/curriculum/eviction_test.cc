@@ -56,7 +56,7 @@ TEST(Eviction, EvictsTheLowestEvictableTaskAndReplacesIt) {
 TEST(Eviction, TasksWithTooFewResultsAreKept) {
   auto c = Make(EvictConfig(6));
   const auto ids = c->ActiveTaskIds();
-  c->Update(ids[0], 0.0);  // lowest score, but only 1 result < 2
+  c->Update(ids[0], 0.0);                              // lowest score, but only 1 result < 2
   for (int k = 0; k < 2; ++k) c->Update(ids[1], 0.0);  // next lowest, evictable
   for (size_t i = 2; i < ids.size(); ++i) {
     c->Update(ids[i], 0.0);

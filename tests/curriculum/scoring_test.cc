@@ -17,11 +17,11 @@ using testing::QuietConfig;
 TEST(Reweight, MatchesHandComputedValues) {
   EXPECT_DOUBLE_EQ(Reweight(0.0, 0.05), 0.0);
   EXPECT_DOUBLE_EQ(Reweight(1.0, 0.05), 1.0);
-  EXPECT_NEAR(Reweight(0.5, 0.05), 0.95, 1e-15);            // 0.5*0.95 / 0.5
-  EXPECT_NEAR(Reweight(0.2, 0.1), 0.18 / 0.26, 1e-15);      // 0.2*0.9 / (0.2 + 0.1*0.6)
-  EXPECT_NEAR(Reweight(0.75, 0.1), 0.675 / 0.7, 1e-15);     // 0.75*0.9 / (0.75 - 0.05)
-  EXPECT_DOUBLE_EQ(Reweight(0.3, 0.5), 0.3);                // theta 1/2: identity
-  EXPECT_DOUBLE_EQ(Reweight(0.3, 0.0), 1.0);                // theta 0: a step
+  EXPECT_NEAR(Reweight(0.5, 0.05), 0.95, 1e-15);         // 0.5*0.95 / 0.5
+  EXPECT_NEAR(Reweight(0.2, 0.1), 0.18 / 0.26, 1e-15);   // 0.2*0.9 / (0.2 + 0.1*0.6)
+  EXPECT_NEAR(Reweight(0.75, 0.1), 0.675 / 0.7, 1e-15);  // 0.75*0.9 / (0.75 - 0.05)
+  EXPECT_DOUBLE_EQ(Reweight(0.3, 0.5), 0.3);             // theta 1/2: identity
+  EXPECT_DOUBLE_EQ(Reweight(0.3, 0.0), 1.0);             // theta 0: a step
 }
 
 // alpha 0.5, slow alpha 0.1, theta 0.1, lp_gain 0.1, min_samples 2.

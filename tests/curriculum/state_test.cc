@@ -85,7 +85,8 @@ TEST(CurriculumState, MissingOrMisSizedArraysAreRejectedAndStateIsUnchanged) {
   broken = before;
   broken.i64["slot_count"].pop_back();
   st = a->ImportState(broken);
-  EXPECT_NE(st.message().find("slot_count: 63 elements, expected 64"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("slot_count: 63 elements, expected 64"), std::string::npos)
+      << st.message();
   broken = before;
   broken.i64["active_list"][0] = 1000;
   EXPECT_FALSE(a->ImportState(broken).ok());

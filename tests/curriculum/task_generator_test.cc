@@ -48,7 +48,7 @@ TEST(TaskGenerator, SameIdGivesTheSameParamsAndLabel) {
 TEST(TaskGenerator, ValuesComeFromTheirBucketsAndLabelsNameThem) {
   auto gen = ArenaLike();
   ASSERT_EQ(gen->keys(), (std::vector<std::string>{"max_steps", "rewards.ore_red", "attack.cost",
-                                                    "map.walls", "rewards.heart"}));
+                                                   "map.walls", "rewards.heart"}));
   std::vector<double> p(gen->num_keys());
   std::string label;
   std::set<double> ore_seen;
@@ -126,7 +126,8 @@ TEST(TaskGenerator, InvalidSpecsAreRejectedNamingTheBucket) {
   spec.buckets = {Bucket{"x", {}}};
   auto r = TaskGenerator::Create({spec});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("bucket x has no values"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("bucket x has no values"), std::string::npos)
+      << r.status().message();
   Bucket span;
   span.key = "y";
   span.is_span = true;

@@ -13,7 +13,8 @@
 namespace lpt::curriculum::testing {
 
 // A generator whose tasks draw "x" from 0..n_values-1 (labels "t|x=<v>").
-inline std::shared_ptr<const TaskGenerator> ListGenerator(int n_values, const std::string& name = "t") {
+inline std::shared_ptr<const TaskGenerator> ListGenerator(int n_values,
+                                                          const std::string& name = "t") {
   GeneratorSpec spec;
   spec.name = name;
   Bucket b;

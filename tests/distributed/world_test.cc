@@ -1,5 +1,7 @@
 // Run under mpirun with 2, 3 and 4 ranks (CTest label mpi), and alone (a world of one). Inputs
 // depend on the rank; expected values are computed independently of the code under test.
+#include "distributed/world.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 
 #include "curriculum/curriculum.h"
 #include "distributed/comm.h"
-#include "distributed/world.h"
 
 namespace lpt::distributed {
 namespace {
@@ -28,10 +29,12 @@ TEST(World, RanksAndSizesAreConsistent) {
 }
 
 TEST(GradientComm, AllreduceMeanOfRankDependentBuffersOfAwkwardSizes) {
-  std::unique_ptr<GradientComm> comm = g_world.mpi ? std::move(MakeMpiComm(g_world)).value() : MakeSelfComm();
+  std::unique_ptr<GradientComm> comm =
+      g_world.mpi ? std::move(MakeMpiComm(g_world)).value() : MakeSelfComm();
   for (size_t count : {size_t{1}, size_t{7}, size_t{1023}, size_t{100003}}) {
     std::vector<float> data(count);
-    for (size_t i = 0; i < count; ++i) data[i] = static_cast<float>(g_world.rank * 1000 + (i % 97) * 0.5);
+    for (size_t i = 0; i < count; ++i)
+      data[i] = static_cast<float>(g_world.rank * 1000 + (i % 97) * 0.5);
     ASSERT_TRUE(comm->AllreduceMean(data.data(), count).ok());
     // mean over r of (1000 r + x) = 1000 (size - 1) / 2 + x
     for (size_t i = 0; i < count; ++i) {
@@ -62,7 +65,8 @@ TEST(Control, ScatterDeliversEachRankItsOwnPart) {
   // too: sizes are free).
   std::vector<std::vector<uint8_t>> parts;
   if (control.is_root()) {
-    for (int r = 0; r < g_world.size; ++r) parts.emplace_back(r == 1 ? 0 : 2 * r + 1, static_cast<uint8_t>(r));
+    for (int r = 0; r < g_world.size; ++r)
+      parts.emplace_back(r == 1 ? 0 : 2 * r + 1, static_cast<uint8_t>(r));
   }
   std::vector<uint8_t> mine = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
   ASSERT_TRUE(control.ScatterBytes(parts, &mine).ok());
@@ -98,9 +102,10 @@ TEST(Control, SnapshotBroadcastRoundTripSamplesAlikeOnEveryRank) {
     cfg.num_active_tasks = 300;
     cfg.min_samples_for_lp = 1;
     cfg.ema_timescale = 0.5;
-    auto cur = curriculum::Curriculum::Create(
-                   cfg, std::shared_ptr<const curriculum::TaskGenerator>(curriculum::TaskGenerator::Create({spec}).value()))
-                   .value();
+    auto cur =
+        curriculum::Curriculum::Create(cfg, std::shared_ptr<const curriculum::TaskGenerator>(
+                                                curriculum::TaskGenerator::Create({spec}).value()))
+            .value();
     const auto ids = cur->ActiveTaskIds();
     for (size_t i = 0; i < ids.size(); ++i) cur->Update(ids[i], (i % 5) / 4.0);
     cur->Recompute();
@@ -112,7 +117,8 @@ TEST(Control, SnapshotBroadcastRoundTripSamplesAlikeOnEveryRank) {
   // Every rank draws the same first samples from its copy: their sum agrees everywhere.
   CounterRng rng(4);
   double mine = 0;
-  for (int i = 0; i < 1000; ++i) mine += static_cast<double>((*snap->task_ids)[snap->SampleIndex(&rng)] % 1000003);
+  for (int i = 0; i < 1000; ++i)
+    mine += static_cast<double>((*snap->task_ids)[snap->SampleIndex(&rng)] % 1000003);
   std::vector<double> extremes = {mine, -mine};
   ASSERT_TRUE(control.AllreduceMax(&extremes).ok());
   EXPECT_EQ(extremes[0], -extremes[1]);
@@ -135,7 +141,8 @@ TEST(NcclComm, AveragesOnTheGpuOrSkipsWithoutOne) {
   if (!comm.ok()) GTEST_SKIP() << comm.status().message();
   for (size_t count : {size_t{1}, size_t{1023}, size_t{100003}}) {
     std::vector<float> data(count);
-    for (size_t i = 0; i < count; ++i) data[i] = static_cast<float>(g_world.rank * 1000 + (i % 97) * 0.5);
+    for (size_t i = 0; i < count; ++i)
+      data[i] = static_cast<float>(g_world.rank * 1000 + (i % 97) * 0.5);
     ASSERT_TRUE(NcclAllreduceMeanFromHost(comm->get(), data.data(), count).ok());
     for (size_t i = 0; i < count; ++i) {
       ASSERT_NEAR(data[i], 1000.0 * (g_world.size - 1) / 2.0 + (i % 97) * 0.5, 1e-3) << i;

@@ -17,11 +17,7 @@ constexpr int kOre = static_cast<int>(Item::kOreRed);
 constexpr int kBattery = static_cast<int>(Item::kBatteryRed);
 
 TEST(ArenaMove, AgentBlockedByWallStaysInPlaceButTurns) {
-  Scenario s({"###",
-              "#A#",
-              "#.#",
-              "###"},
-             SmallConfig(1));
+  Scenario s({"###", "#A#", "#.#", "###"}, SmallConfig(1));
   s.Act(0, Action::kMoveUp);
   EXPECT_FALSE(s.LastOk(0));
   EXPECT_EQ(s.batch().AgentRow(0, 0), 1);
@@ -37,16 +33,12 @@ TEST(ArenaMove, AgentBlockedByWallStaysInPlaceButTurns) {
 }
 
 TEST(ArenaMove, AgentsBlocksAndConvertersBlockMoves) {
-  Scenario s({"#####",
-              "#BAo#",
-              "#.m.#",
-              "#####"},
-             SmallConfig(2));
-  s.Act(0, Action::kMoveLeft);   // into agent B
+  Scenario s({"#####", "#BAo#", "#.m.#", "#####"}, SmallConfig(2));
+  s.Act(0, Action::kMoveLeft);  // into agent B
   EXPECT_FALSE(s.LastOk(0));
   s.Act(0, Action::kMoveRight);  // into a block
   EXPECT_FALSE(s.LastOk(0));
-  s.Act(0, Action::kMoveDown);   // into a mine
+  s.Act(0, Action::kMoveDown);  // into a mine
   EXPECT_FALSE(s.LastOk(0));
   EXPECT_EQ(s.batch().AgentCol(0, 0), 2);
   EXPECT_EQ(s.batch().AgentRow(0, 0), 1);
@@ -55,11 +47,7 @@ TEST(ArenaMove, AgentsBlocksAndConvertersBlockMoves) {
 TEST(ArenaConverter, MineGivesOreOnlyAfterItsCooldown) {
   TaskConfig cfg = SmallConfig(1);
   const ConverterConfig& mine = cfg.converter(ConverterKind::kMine);
-  Scenario s({"###",
-              "#m#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#m#", "#A#", "###"}, cfg);
   // The mine starts cooling down; its first conversion completes in the converter phase of
   // step cooldown + conversion_ticks - 1, so the first get that works is at that step + 1.
   const int first_ok = mine.cooldown + mine.conversion_ticks;
@@ -79,11 +67,7 @@ TEST(ArenaConverter, GeneratorConvertsAfterConversionTicksThenCoolsDown) {
   ConverterConfig& gen = cfg.converter(ConverterKind::kGenerator);
   gen.conversion_ticks = 3;
   gen.cooldown = 5;
-  Scenario s({"###",
-              "#g#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#g#", "#A#", "###"}, cfg);
   s.batch().SetInventory(0, 0, Item::kOreRed, 2);
   const int g = s.ConverterAt(1, 1);
   ASSERT_GE(g, 0);
@@ -121,11 +105,7 @@ TEST(ArenaConverter, GeneratorConvertsAfterConversionTicksThenCoolsDown) {
 TEST(ArenaConverter, AltarNeedsThreeBatteries) {
   TaskConfig cfg = SmallConfig(1);
   cfg.converter(ConverterKind::kAltar).cooldown = 0;
-  Scenario s({"###",
-              "#_#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#_#", "#A#", "###"}, cfg);
   const int altar = s.ConverterAt(1, 1);
   s.batch().SetInventory(0, 0, Item::kBatteryRed, 2);
   s.Act(0, Action::kPutItems);
@@ -150,11 +130,7 @@ TEST(ArenaConverter, ProductionStopsAtMaxOutputAndResumesWhenTaken) {
   ConverterConfig& mine = cfg.converter(ConverterKind::kMine);
   mine.cooldown = 0;
   mine.max_output = 3;
-  Scenario s({"###",
-              "#m#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#m#", "#A#", "###"}, cfg);
   const int m = s.ConverterAt(1, 1);
   s.Wait(20);
   EXPECT_EQ(s.batch().OutputOf(0, m, Item::kOreRed), 3);
@@ -168,11 +144,7 @@ TEST(ArenaConverter, ProductionStopsAtMaxOutputAndResumesWhenTaken) {
 TEST(ArenaConverter, InitialResourceCountIsHeldFromTheStart) {
   TaskConfig cfg = SmallConfig(1);
   cfg.converter(ConverterKind::kAltar).initial_resource_count = 2;
-  Scenario s({"###",
-              "#_#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#_#", "#A#", "###"}, cfg);
   s.Act(0, Action::kGetItems);
   EXPECT_TRUE(s.LastOk(0));
   EXPECT_EQ(s.Inv(0, Item::kHeart), 2);
@@ -182,11 +154,7 @@ TEST(ArenaConverter, GetStopsAtTheInventoryCap) {
   TaskConfig cfg = SmallConfig(1);
   cfg.converter(ConverterKind::kAltar).initial_resource_count = 5;
   cfg.inventory_cap[static_cast<int>(Item::kHeart)] = 3;
-  Scenario s({"###",
-              "#_#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#_#", "#A#", "###"}, cfg);
   s.Act(0, Action::kGetItems);
   EXPECT_EQ(s.Inv(0, Item::kHeart), 3);
   EXPECT_EQ(s.batch().OutputOf(0, s.ConverterAt(1, 1), Item::kHeart), 2);
@@ -195,13 +163,7 @@ TEST(ArenaConverter, GetStopsAtTheInventoryCap) {
 }
 
 // A at (1,1) facing down at B (2,1).
-std::vector<std::string> DuelMap() {
-  return {"###",
-          "#A#",
-          "#B#",
-          "#.#",
-          "###"};
-}
+std::vector<std::string> DuelMap() { return {"###", "#A#", "#B#", "#.#", "###"}; }
 
 TEST(ArenaAttack, AttackFreezesTargetAndStealsItsItems) {
   TaskConfig cfg = SmallConfig(2);
@@ -253,7 +215,9 @@ TEST(ArenaAttack, FrozenAgentCannotActUntilTheFreezeEnds) {
   s.Act(0, Action::kAttack0);
   ASSERT_EQ(s.batch().Frozen(0, 1), 4);
   auto frozen_seen_by_a = [&] {  // B is one cell below A
-    return s.buffers().obs[(static_cast<int>(Feature::kAgentFrozen) * kObsSize + kObsRadius + 1) * kObsSize + kObsRadius];
+    return s.buffers()
+        .obs[(static_cast<int>(Feature::kAgentFrozen) * kObsSize + kObsRadius + 1) * kObsSize +
+             kObsRadius];
   };
   auto frozen_global_of_b = [&] {
     return s.buffers().globals[kNumGlobals + static_cast<int>(Global::kFrozen)];
@@ -311,12 +275,7 @@ TEST(ArenaAttack, ArgumentPicksTheKthAgentInScanOrder) {
   // A faces down. Scan order: distance 1 (centre, left, right), distance 2, ... Facing down,
   // "left" is the agent's right-hand side mirrored: column +1 is its left.
   TaskConfig cfg = SmallConfig(3);
-  Scenario s({"#####",
-              "#.A.#",
-              "#...#",
-              "#.BC#",
-              "#####"},
-             cfg);
+  Scenario s({"#####", "#.A.#", "#...#", "#.BC#", "#####"}, cfg);
   s.batch().SetFacing(0, 0, Orientation::kDown);
   s.batch().SetInventory(0, 0, Item::kLaser, 3);
   s.Act(0, static_cast<Action>(static_cast<int>(Action::kAttack0) + 2));  // no third agent
@@ -335,15 +294,11 @@ TEST(ArenaAttack, ScanGoesCentreLeftRightByDistanceSkipsFrozenAndStopsAtThree) {
   // A (4,2) faces up. Distance 1: centre empty, left B, right C. Distance 2: centre D.
   // Distance 3: left E.
   TaskConfig cfg = SmallConfig(5);
-  Scenario s({"#####",
-              "#E..#",
-              "#.D.#",
-              "#B.C#",
-              "#.A.#",
-              "#####"},
-             cfg);
+  Scenario s({"#####", "#E..#", "#.D.#", "#B.C#", "#.A.#", "#####"}, cfg);
   s.batch().SetInventory(0, 0, Item::kLaser, 10);
-  const auto attack = [&](int k) { s.Act(0, static_cast<Action>(static_cast<int>(Action::kAttack0) + k)); };
+  const auto attack = [&](int k) {
+    s.Act(0, static_cast<Action>(static_cast<int>(Action::kAttack0) + k));
+  };
   attack(0);  // B (left of distance 1) comes before C (right)
   EXPECT_EQ(s.batch().Frozen(0, 1), cfg.freeze_duration);
   EXPECT_EQ(s.batch().Frozen(0, 2), 0);
@@ -356,14 +311,7 @@ TEST(ArenaAttack, ScanGoesCentreLeftRightByDistanceSkipsFrozenAndStopsAtThree) {
 
 TEST(ArenaAttack, AgentsBeyondDistanceThreeAreOutOfReach) {
   TaskConfig cfg = SmallConfig(2);
-  Scenario s({"###",
-              "#B#",
-              "#.#",
-              "#.#",
-              "#.#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#B#", "#.#", "#.#", "#.#", "#A#", "###"}, cfg);
   s.batch().SetInventory(0, 0, Item::kLaser, 1);
   s.Act(0, Action::kAttack0);
   EXPECT_FALSE(s.LastOk(0));
@@ -372,9 +320,7 @@ TEST(ArenaAttack, AgentsBeyondDistanceThreeAreOutOfReach) {
 
 TEST(ArenaStep, AgentOrderIsShuffledBySeedAndReproducible) {
   // A and B both move into the one free cell between them; whoever acts first gets it.
-  const std::vector<std::string> map = {"#####",
-                                        "#A.B#",
-                                        "#####"};
+  const std::vector<std::string> map = {"#####", "#A.B#", "#####"};
   auto winner = [&](uint64_t seed) {
     BatchOptions opts;
     opts.config = SmallConfig(2);
@@ -399,11 +345,7 @@ TEST(ArenaStep, AgentOrderIsShuffledBySeedAndReproducible) {
 TEST(ArenaReward, SpendingItemsLowersReward) {
   TaskConfig cfg = SmallConfig(1);
   cfg.converter(ConverterKind::kGenerator).cooldown = 0;
-  Scenario s({"###",
-              "#g#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#g#", "#A#", "###"}, cfg);
   s.batch().SetInventory(0, 0, Item::kOreRed, 1);
   s.Act(0, Action::kPutItems);
   EXPECT_TRUE(s.LastOk(0));
@@ -419,11 +361,7 @@ TEST(ArenaReward, RewardStopsAtTheItemsCap) {
   cfg.converter(ConverterKind::kMine).initial_resource_count = 5;
   cfg.converter(ConverterKind::kMine).max_output = 20;
   cfg.reward_cap[kOre] = 0.25f;
-  Scenario s({"###",
-              "#m#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#m#", "#A#", "###"}, cfg);
   s.Act(0, Action::kGetItems);
   EXPECT_EQ(s.Inv(0, Item::kOreRed), 5);
   EXPECT_NEAR(s.Reward(0), 0.25f, 1e-6);
@@ -432,10 +370,7 @@ TEST(ArenaReward, RewardStopsAtTheItemsCap) {
 TEST(ArenaEpisode, TruncatesAtMaxStepsAndReportsTheEpisode) {
   TaskConfig cfg = SmallConfig(1);
   cfg.max_steps = 5;
-  Scenario s({"###",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#A#", "###"}, cfg);
   for (int t = 1; t <= 5; ++t) {
     s.Act(0, Action::kMoveUp);
     EXPECT_EQ(s.buffers().terminated[0], 0);
@@ -457,10 +392,7 @@ TEST(ArenaEpisode, TruncatesAtMaxStepsAndReportsTheEpisode) {
 TEST(ArenaEpisode, FinalObservationIsTheEndOfTheEpisodeNotTheReset) {
   TaskConfig cfg = SmallConfig(1);
   cfg.max_steps = 2;
-  Scenario s({"####",
-              "#A.#",
-              "####"},
-             cfg);
+  Scenario s({"####", "#A.#", "####"}, cfg);
   s.Act(0, Action::kMoveRight);
   s.Act(0, Action::kNoop);  // ends the episode
   ASSERT_EQ(s.buffers().episode_end[0], 1);
@@ -518,11 +450,7 @@ TEST(ArenaEpisode, ConfigChangeWaitsForTheNextReset) {
   cfg.max_steps = 10;
   cfg.converter(ConverterKind::kMine).initial_resource_count = 1;
   cfg.converter(ConverterKind::kMine).count = 1;
-  Scenario s({"###",
-              "#m#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#m#", "#A#", "###"}, cfg);
   TaskConfig next = cfg;
   next.max_steps = 7;
   next.reward_weight[kOre] = 0.5f;
@@ -541,10 +469,7 @@ TEST(ArenaEpisode, ConfigChangeWaitsForTheNextReset) {
 
 TEST(ArenaEpisode, PendingConfigThatDoesNotFitIsRejectedWithTheFieldName) {
   TaskConfig cfg = SmallConfig(1);
-  Scenario s({"###",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#A#", "###"}, cfg);
   TaskConfig bad = cfg;
   bad.num_agents = 2;
   Status st = s.batch().SetPendingConfig(0, bad);
@@ -558,10 +483,7 @@ TEST(ArenaEpisode, PendingConfigThatDoesNotFitIsRejectedWithTheFieldName) {
 
 TEST(ArenaMap, LoadMapRejectsUnknownCellsAndMissingAgents) {
   TaskConfig cfg = SmallConfig(2);
-  Scenario s({"####",
-              "#AB#",
-              "####"},
-             cfg);
+  Scenario s({"####", "#AB#", "####"}, cfg);
   Status st = s.batch().LoadMap(0, {"####", "#A?#", "####"});
   EXPECT_NE(st.message().find("unknown cell '?'"), std::string::npos) << st.message();
   st = s.batch().LoadMap(0, {"####", "#A.#", "####"});
@@ -572,10 +494,7 @@ TEST(ArenaMap, LoadMapRejectsUnknownCellsAndMissingAgents) {
 
 TEST(ArenaMap, RejectedMapLeavesTheEpisodeAndItsPendingConfigAlone) {
   TaskConfig cfg = SmallConfig(1);
-  Scenario s({"###",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#A#", "###"}, cfg);
   TaskConfig next = cfg;
   next.max_steps = 7;
   ASSERT_TRUE(s.batch().SetPendingConfig(0, next).ok());

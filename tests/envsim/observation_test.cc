@@ -19,14 +19,8 @@ uint8_t ObsAt(const std::vector<uint8_t>& obs, int agent, Feature f, int dr, int
 }
 
 std::vector<std::string> OffsetMap() {
-  return {"#########",
-          "#.......#",
-          "#....g..#",
-          "#.......#",
-          "#..A....#",
-          "#.......#",
-          "#......B#",
-          "#########"};
+  return {"#########", "#.......#", "#....g..#", "#.......#",
+          "#..A....#", "#.......#", "#......B#", "#########"};
 }
 
 TEST(ArenaObservation, ObjectAtAKnownOffsetAppearsAtThatPlace) {
@@ -90,11 +84,7 @@ TEST(ArenaObservation, AgentAndConverterFeaturesFollowTheWorld) {
 TEST(ArenaObservation, ConverterOutputAndInputPlanesCountItems) {
   TaskConfig cfg = SmallConfig(1);
   cfg.converter(ConverterKind::kAltar).initial_resource_count = 2;
-  Scenario s({"###",
-              "#_#",
-              "#A#",
-              "###"},
-             cfg);
+  Scenario s({"###", "#_#", "#A#", "###"}, cfg);
   s.batch().SetInventory(0, 0, Item::kBatteryRed, 2);
   s.Act(0, Action::kPutItems);
   const auto& obs = s.buffers().obs;
@@ -103,11 +93,7 @@ TEST(ArenaObservation, ConverterOutputAndInputPlanesCountItems) {
 }
 
 TEST(ArenaRender, RenderedMapReadsBackAsTheSameMap) {
-  const std::vector<std::string> map = {"#######",
-                                        "#A.m.g#",
-                                        "#o_.lr#",
-                                        "#..B..#",
-                                        "#######"};
+  const std::vector<std::string> map = {"#######", "#A.m.g#", "#o_.lr#", "#..B..#", "#######"};
   Scenario s(map, SmallConfig(2));
   std::string expected;
   for (const std::string& row : map) expected += row + "\n";

@@ -39,8 +39,9 @@ float ScoreOf(const ArenaBatch& b, int env, int agent) {
   const TaskConfig& cfg = b.config(env);
   float s = 0;
   for (int i = 0; i < kNumItems; ++i) {
-    s += std::min(static_cast<float>(b.Inventory(env, agent, static_cast<Item>(i))) * cfg.reward_weight[i],
-                  cfg.reward_cap[i]);
+    s += std::min(
+        static_cast<float>(b.Inventory(env, agent, static_cast<Item>(i))) * cfg.reward_weight[i],
+        cfg.reward_cap[i]);
   }
   return s;
 }

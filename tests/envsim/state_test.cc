@@ -109,7 +109,8 @@ TEST(ArenaState, BadStatesAreRefusedNamingTheArrayAndChangeNothing) {
   s = fresh;
   s.f32.erase("agent.score");
   st = b->ImportState(s);
-  EXPECT_NE(st.message().find("agent.score: missing float32 array"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("agent.score: missing float32 array"), std::string::npos)
+      << st.message();
   EXPECT_TRUE(b->ExportState() == before);
 
   BatchOptions bigger = Options();

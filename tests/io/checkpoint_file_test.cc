@@ -131,7 +131,8 @@ TEST(CheckpointFile, DamagedFilesGiveClearErrorsNamingTheFile) {
       continue;
     }
     for (const auto& [path, bundle] : original.groups) {
-      ASSERT_TRUE(r->groups.count(path) && r->groups.at(path) == bundle) << "byte " << at << " group " << path;
+      ASSERT_TRUE(r->groups.count(path) && r->groups.at(path) == bundle)
+          << "byte " << at << " group " << path;
     }
   }
   EXPECT_GT(refused, 0);
@@ -153,7 +154,8 @@ TEST(CheckpointFile, OtherFormatVersionsAreRefusedNamingBoth) {
 TEST(CheckpointFile, ListingIsNewestFirstIgnoringOtherNamesAndPruningKeepsTheNewest) {
   const std::string dir = TempDir();
   for (int it : {5, 40, 7}) ASSERT_TRUE(WriteCheckpoint(CheckpointPath(dir, it), Sample()).ok());
-  for (const char* stray : {"/ckpt-41.h5.tmp", "/ckpt-x.h5", "/notes.txt", "/ckpt-.h5"}) WriteAll(dir + stray, "x");
+  for (const char* stray : {"/ckpt-41.h5.tmp", "/ckpt-x.h5", "/notes.txt", "/ckpt-.h5"})
+    WriteAll(dir + stray, "x");
   std::vector<int64_t> seen;
   for (const CheckpointEntry& e : ListCheckpoints(dir)) seen.push_back(e.iteration);
   EXPECT_EQ(seen, (std::vector<int64_t>{40, 7, 5}));
@@ -174,7 +176,8 @@ TEST(CheckpointFile, ReservedAttributesAreTheWritersOwn) {
 }
 
 TEST(CheckpointFile, ReadsWithH5dump) {
-  ASSERT_EQ(std::system("command -v h5dump > /dev/null 2>&1"), 0) << "h5dump missing (scripts/setup.sh installs hdf5-tools)";
+  ASSERT_EQ(std::system("command -v h5dump > /dev/null 2>&1"), 0)
+      << "h5dump missing (scripts/setup.sh installs hdf5-tools)";
   const std::string dir = TempDir();
   ASSERT_TRUE(WriteCheckpoint(dir + "/c.h5", Sample()).ok());
   FILE* pipe = popen(("h5dump -H " + dir + "/c.h5 2>&1").c_str(), "r");
@@ -182,8 +185,9 @@ TEST(CheckpointFile, ReadsWithH5dump) {
   char buf[4096];
   while (std::fgets(buf, sizeof(buf), pipe) != nullptr) out += buf;
   EXPECT_EQ(pclose(pipe), 0) << out;
-  for (const char* name : {"GROUP \"model\"", "GROUP \"curriculum\"", "GROUP \"ranks\"", "DATASET \"fc.weight\"",
-                           "H5T_IEEE_F32LE", "H5T_STD_U8LE", "ATTRIBUTE \"format\""}) {
+  for (const char* name :
+       {"GROUP \"model\"", "GROUP \"curriculum\"", "GROUP \"ranks\"", "DATASET \"fc.weight\"",
+        "H5T_IEEE_F32LE", "H5T_STD_U8LE", "ATTRIBUTE \"format\""}) {
     EXPECT_NE(out.find(name), std::string::npos) << name << "\n" << out;
   }
   std::system(("rm -rf " + dir).c_str());

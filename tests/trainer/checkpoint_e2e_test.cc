@@ -26,7 +26,9 @@ std::string Ckpt(const std::string& run_dir, int iteration) {
   return run_dir + "/checkpoints/ckpt-" + std::to_string(iteration) + ".h5";
 }
 
-bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // Straight for 8 iterations vs 3, stop, resume, 5 more: the same final state and metrics.
 void ExpectExactResume(const std::string& extra) {
@@ -49,7 +51,9 @@ void ExpectExactResume(const std::string& extra) {
 
 TEST(CheckpointResume, StoppedAndResumedEqualsUninterrupted) { ExpectExactResume(""); }
 
-TEST(CheckpointResume, StoppedAndResumedEqualsUninterruptedWithLstm) { ExpectExactResume("trainer.use_lstm=true"); }
+TEST(CheckpointResume, StoppedAndResumedEqualsUninterruptedWithLstm) {
+  ExpectExactResume("trainer.use_lstm=true");
+}
 
 // Starts `lptrain train --run-dir run_dir settings` in the background (output discarded).
 pid_t SpawnTrain(const std::string& run_dir, const std::string& settings) {
@@ -79,7 +83,9 @@ int WaitExit(pid_t pid) {
 TEST(CheckpointResume, KilledRunResumesFromItsNewestGoodCheckpoint) {
   const std::string dir = TempDir();
   const std::string run_dir = dir + "/run";
-  const pid_t pid = SpawnTrain(run_dir, kRun + " trainer.total_timesteps=100000000 checkpoint.interval=1 checkpoint.keep_last=3");
+  const pid_t pid = SpawnTrain(
+      run_dir,
+      kRun + " trainer.total_timesteps=100000000 checkpoint.interval=1 checkpoint.keep_last=3");
   ASSERT_GT(pid, 0);
   // SIGKILL once a few checkpoints exist: the kill may land mid-write (interval 1).
   for (int i = 0; i < 1200 && io::ListCheckpoints(run_dir + "/checkpoints").size() < 3; ++i) {
@@ -91,17 +97,19 @@ TEST(CheckpointResume, KilledRunResumesFromItsNewestGoodCheckpoint) {
   const std::vector<io::CheckpointEntry> left = io::ListCheckpoints(run_dir + "/checkpoints");
   ASSERT_GE(left.size(), 3u);
   // A stray .tmp of a write that never finished is ignored.
-  WriteFile(run_dir + "/checkpoints/ckpt-" + std::to_string(left.front().iteration + 1) + ".h5.tmp", "partial");
+  WriteFile(run_dir + "/checkpoints/ckpt-" + std::to_string(left.front().iteration + 1) + ".h5.tmp",
+            "partial");
   const int newest = static_cast<int>(left.front().iteration);
-  const Outcome resumed = Lptrain("train --run-dir " + run_dir + " --resume auto --max-iterations " +
-                                  std::to_string(newest + 2));
+  const Outcome resumed = Lptrain("train --run-dir " + run_dir +
+                                  " --resume auto --max-iterations " + std::to_string(newest + 2));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_TRUE(Contains(resumed.output, "resumed from " + Ckpt(run_dir, newest))) << resumed.output;
   // The metrics continue without a gap or a repeat: rows 1, 2, ..., newest + 2.
   const std::vector<std::string> rows = Lines(run_dir + "/metrics.jsonl");
   ASSERT_EQ(rows.size(), static_cast<size_t>(newest + 2));
   for (size_t i = 0; i < rows.size(); ++i) {
-    EXPECT_TRUE(Contains(rows[i], "\"charts/iteration\":" + std::to_string(i + 1) + ",")) << rows[i];
+    EXPECT_TRUE(Contains(rows[i], "\"charts/iteration\":" + std::to_string(i + 1) + ","))
+        << rows[i];
   }
   RemoveDir(dir);
 }
@@ -114,8 +122,9 @@ struct Damage {
 TEST(CheckpointResume, DamagedCheckpointsExitTwoAndAutoFallsBack) {
   const std::string dir = TempDir();
   const std::string run_dir = dir + "/run";
-  const Outcome made = Lptrain("train --run-dir " + run_dir + " " + kRun +
-                               " trainer.total_timesteps=384 checkpoint.interval=1 checkpoint.keep_last=10");
+  const Outcome made =
+      Lptrain("train --run-dir " + run_dir + " " + kRun +
+              " trainer.total_timesteps=384 checkpoint.interval=1 checkpoint.keep_last=10");
   ASSERT_EQ(made.exit_code, 0) << made.output;
   const std::string good = Ckpt(run_dir, 3);
   const std::string bytes = ReadFile(good);
@@ -143,19 +152,21 @@ TEST(CheckpointResume, DamagedCheckpointsExitTwoAndAutoFallsBack) {
   d.groups.at("ranks/0/env").i64.at("agent.row").pop_back();
   ASSERT_TRUE(io::WriteCheckpoint(variant("wrong_env_size"), d).ok());
 
-  const Damage damages[] = {{"truncated", "truncated.h5"},
-                            {"bitflip", "bitflip.h5"},
-                            {"not_hdf5", "not_hdf5.h5"},
-                            {"missing_group", "/optimizer"},
-                            {"wrong_shape", "fc.weight"},
-                            {"wrong_dtype", "actor.bias"},
-                            {"wrong_version", "format version " + std::to_string(io::kFormatVersion + 1)},
-                            {"wrong_env_size", "/ranks/0/env"}};
+  const Damage damages[] = {
+      {"truncated", "truncated.h5"},
+      {"bitflip", "bitflip.h5"},
+      {"not_hdf5", "not_hdf5.h5"},
+      {"missing_group", "/optimizer"},
+      {"wrong_shape", "fc.weight"},
+      {"wrong_dtype", "actor.bias"},
+      {"wrong_version", "format version " + std::to_string(io::kFormatVersion + 1)},
+      {"wrong_env_size", "/ranks/0/env"}};
   const std::string metrics = ReadFile(run_dir + "/metrics.jsonl");
   for (const Damage& damage : damages) {
     SCOPED_TRACE(damage.name);
     const std::string fresh_dir = dir + "/from_" + damage.name;
-    const Outcome out = Lptrain("train --run-dir " + fresh_dir + " --resume " + variant(damage.name));
+    const Outcome out =
+        Lptrain("train --run-dir " + fresh_dir + " --resume " + variant(damage.name));
     EXPECT_EQ(out.exit_code, 2) << out.output;
     EXPECT_TRUE(Contains(out.output, variant(damage.name))) << out.output;
     EXPECT_TRUE(Contains(out.output, damage.expect)) << out.output;
@@ -163,19 +174,23 @@ TEST(CheckpointResume, DamagedCheckpointsExitTwoAndAutoFallsBack) {
     // In the run directory as its newest checkpoint: auto skips it and takes ckpt-3.
     const std::string newest = Ckpt(run_dir, 4);
     WriteFile(newest, ReadFile(variant(damage.name)));
-    const Outcome fallback = Lptrain("train --run-dir " + run_dir + " --resume auto --max-iterations 3");
+    const Outcome fallback =
+        Lptrain("train --run-dir " + run_dir + " --resume auto --max-iterations 3");
     EXPECT_EQ(fallback.exit_code, 0) << fallback.output;
     EXPECT_TRUE(Contains(fallback.output, "skipping checkpoint " + newest)) << fallback.output;
     EXPECT_TRUE(Contains(fallback.output, "resumed from " + good)) << fallback.output;
     // Newer than the checkpoint resumed from: moved aside, unchanged, so auto never returns to it.
     EXPECT_NE(access(newest.c_str(), F_OK), 0);
-    EXPECT_EQ(ReadFile(run_dir + "/checkpoints/discarded/ckpt-4.h5"), ReadFile(variant(damage.name)));
+    EXPECT_EQ(ReadFile(run_dir + "/checkpoints/discarded/ckpt-4.h5"),
+              ReadFile(variant(damage.name)));
     EXPECT_EQ(ReadFile(run_dir + "/metrics.jsonl"), metrics);
   }
   // Only damaged checkpoints: nothing to resume from is an error, and nothing changes.
   const std::string broken = dir + "/broken";
   ASSERT_EQ(std::system(("mkdir -p " + broken + "/checkpoints && cp " + variant("truncated") + " " +
-                         Ckpt(broken, 5)).c_str()), 0);
+                         Ckpt(broken, 5))
+                            .c_str()),
+            0);
   const Outcome none = Lptrain("train --run-dir " + broken + " --resume auto");
   EXPECT_EQ(none.exit_code, 2) << none.output;
   EXPECT_TRUE(Contains(none.output, "none of the 1 checkpoint(s)")) << none.output;
@@ -186,25 +201,34 @@ TEST(CheckpointResume, DamagedCheckpointsExitTwoAndAutoFallsBack) {
 TEST(CheckpointResume, ChangingTheModelShapeIsRefused) {
   const std::string dir = TempDir();
   const std::string run_dir = dir + "/run";
-  ASSERT_EQ(Lptrain("train --run-dir " + run_dir + " " + kRun + " trainer.total_timesteps=256").exit_code, 0);
+  ASSERT_EQ(
+      Lptrain("train --run-dir " + run_dir + " " + kRun + " trainer.total_timesteps=256").exit_code,
+      0);
   const std::string metrics = ReadFile(run_dir + "/metrics.jsonl");
-  const Outcome out = Lptrain("train --run-dir " + run_dir + " --resume auto trainer.hidden_size=64");
+  const Outcome out =
+      Lptrain("train --run-dir " + run_dir + " --resume auto trainer.hidden_size=64");
   EXPECT_EQ(out.exit_code, 2) << out.output;
-  EXPECT_TRUE(Contains(out.output, "trainer.hidden_size=64 changes the model's shape")) << out.output;
+  EXPECT_TRUE(Contains(out.output, "trainer.hidden_size=64 changes the model's shape"))
+      << out.output;
   EXPECT_EQ(ReadFile(run_dir + "/metrics.jsonl"), metrics);
   // Other settings may change on resume (here: a longer run), and the saved ones stay.
-  const Outcome longer = Lptrain("train --run-dir " + run_dir + " --resume auto trainer.total_timesteps=512");
+  const Outcome longer =
+      Lptrain("train --run-dir " + run_dir + " --resume auto trainer.total_timesteps=512");
   EXPECT_EQ(longer.exit_code, 0) << longer.output;
   EXPECT_TRUE(Contains(longer.output, "iter 4/4")) << longer.output;
   EXPECT_TRUE(Contains(ReadFile(run_dir + "/config.yaml"), "env.max_steps: 20\n"));
   // The learning rate follows the config, also without annealing.
   const Outcome rate = Lptrain("train --run-dir " + run_dir +
-                               " --resume auto trainer.total_timesteps=640 trainer.anneal_lr=false trainer.learning_rate=0.002");
+                               " --resume auto trainer.total_timesteps=640 trainer.anneal_lr=false "
+                               "trainer.learning_rate=0.002");
   EXPECT_EQ(rate.exit_code, 0) << rate.output;
-  EXPECT_TRUE(Contains(Lines(run_dir + "/metrics.jsonl").back(), "\"charts/learning_rate\":0.002,"));
+  EXPECT_TRUE(
+      Contains(Lines(run_dir + "/metrics.jsonl").back(), "\"charts/learning_rate\":0.002,"));
   // Another run's checkpoint cannot take over this run directory.
   const std::string other = dir + "/other";
-  ASSERT_EQ(Lptrain("train --run-dir " + other + " " + kRun + " trainer.total_timesteps=128").exit_code, 0);
+  ASSERT_EQ(
+      Lptrain("train --run-dir " + other + " " + kRun + " trainer.total_timesteps=128").exit_code,
+      0);
   const std::string other_metrics = ReadFile(other + "/metrics.jsonl");
   const Outcome takeover = Lptrain("train --run-dir " + other + " --resume " + Ckpt(run_dir, 4));
   EXPECT_EQ(takeover.exit_code, 2) << takeover.output;
@@ -227,14 +251,16 @@ int StopWith(int sig, const std::string& run_dir) {
 TEST(CheckpointResume, SignalsCheckpointAtAnIterationBoundary) {
   const std::string dir = TempDir();
   // SIGUSR1 and SIGTERM (a scheduler's warning): checkpoint, exit 3. SIGINT: checkpoint, exit 0.
-  for (const auto& [sig, code] : std::vector<std::pair<int, int>>{{SIGUSR1, 3}, {SIGTERM, 3}, {SIGINT, 0}}) {
+  for (const auto& [sig, code] :
+       std::vector<std::pair<int, int>>{{SIGUSR1, 3}, {SIGTERM, 3}, {SIGINT, 0}}) {
     SCOPED_TRACE(sig);
     const std::string run_dir = dir + "/run" + std::to_string(sig);
     EXPECT_EQ(StopWith(sig, run_dir), code);
     const std::vector<io::CheckpointEntry> saved = io::ListCheckpoints(run_dir + "/checkpoints");
     ASSERT_EQ(saved.size(), 1u);
     // The checkpoint is of the last iteration logged.
-    EXPECT_EQ(saved.front().iteration, static_cast<int64_t>(Lines(run_dir + "/metrics.jsonl").size()));
+    EXPECT_EQ(saved.front().iteration,
+              static_cast<int64_t>(Lines(run_dir + "/metrics.jsonl").size()));
   }
   RemoveDir(dir);
 }
@@ -242,26 +268,32 @@ TEST(CheckpointResume, SignalsCheckpointAtAnIterationBoundary) {
 TEST(CheckpointFiles, ReadWithH5dumpH5pyAndInspect) {
   const std::string dir = TempDir();
   const std::string run_dir = dir + "/run";
-  ASSERT_EQ(Lptrain("train --run-dir " + run_dir + " " + kRun + " trainer.total_timesteps=256").exit_code, 0);
+  ASSERT_EQ(
+      Lptrain("train --run-dir " + run_dir + " " + kRun + " trainer.total_timesteps=256").exit_code,
+      0);
   const std::string ckpt = Ckpt(run_dir, 2);
   const Outcome dump = RunShell("h5dump -H " + ckpt);
   ASSERT_EQ(dump.exit_code, 0) << dump.output;
-  for (const char* part : {"GROUP \"model\"", "GROUP \"optimizer\"", "GROUP \"trainer\"", "GROUP \"curriculum\"",
-                           "GROUP \"ranks\"", "GROUP \"env\"", "DATASET \"fc.weight\"", "H5T_IEEE_F32LE",
-                           "ATTRIBUTE \"config\"", "ATTRIBUTE \"format_version\""}) {
+  for (const char* part :
+       {"GROUP \"model\"", "GROUP \"optimizer\"", "GROUP \"trainer\"", "GROUP \"curriculum\"",
+        "GROUP \"ranks\"", "GROUP \"env\"", "DATASET \"fc.weight\"", "H5T_IEEE_F32LE",
+        "ATTRIBUTE \"config\"", "ATTRIBUTE \"format_version\""}) {
     EXPECT_TRUE(Contains(dump.output, part)) << part;
   }
-  const Outcome py = RunShell(
-      "/usr/bin/python3 -c \"import h5py; f = h5py.File('" + ckpt +
-      "', 'r'); print(sorted(f.keys()), sorted(f['ranks/0'].keys()), f.attrs['format'], f['model/fc.weight'].shape, "
-      "f['model/fc.weight'].dtype)\"");
+  const Outcome py = RunShell("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + ckpt +
+                              "', 'r'); print(sorted(f.keys()), sorted(f['ranks/0'].keys()), "
+                              "f.attrs['format'], f['model/fc.weight'].shape, "
+                              "f['model/fc.weight'].dtype)\"");
   ASSERT_EQ(py.exit_code, 0) << py.output;
-  EXPECT_TRUE(Contains(py.output, "['curriculum', 'model', 'optimizer', 'ranks', 'trainer'] ['env', 'rollout', 'tasks'] "
-                                  "lptrain-checkpoint (128, 317) float32")) << py.output;
+  EXPECT_TRUE(Contains(
+      py.output,
+      "['curriculum', 'model', 'optimizer', 'ranks', 'trainer'] ['env', 'rollout', 'tasks'] "
+      "lptrain-checkpoint (128, 317) float32"))
+      << py.output;
   const Outcome text = Lptrain("inspect " + ckpt);
   ASSERT_EQ(text.exit_code, 0) << text.output;
-  for (const char* part : {"iteration        2", "fc.weight", "128x317", "curriculum: pool 16", "top tasks by learning progress",
-                           "rank", "seed: 5"}) {
+  for (const char* part : {"iteration        2", "fc.weight", "128x317", "curriculum: pool 16",
+                           "top tasks by learning progress", "rank", "seed: 5"}) {
     EXPECT_TRUE(Contains(text.output, part)) << part << "\n" << text.output;
   }
   const Outcome json = Lptrain("inspect --json " + ckpt);

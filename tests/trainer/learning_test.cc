@@ -21,15 +21,33 @@ using run::TrainerConfig;
 
 RunConfig EasyOreTask() {
   ConfigBuilder b;
-  for (const std::string kv :
-       {"seed=3", "env.num_envs=32", "env.map.num_agents=4", "env.map.num_instances=1",
-        "env.map.instance_size=9", "env.map.border_width=1", "env.map.walls=0", "env.mine.count=6",
-        "env.mine.cooldown=5", "env.generator.count=0", "env.altar.count=0", "env.lasery.count=0",
-        "env.armory.count=0", "env.rewards.ore_red=0.2", "env.rewards.ore_red_max=50",
-        "env.rewards.battery_red=0", "env.rewards.heart=0", "env.attack.cost=100", "env.max_steps=64",
-        "env.desync_episodes=false", "curriculum.task_set=single", "trainer.num_steps=32",
-        "trainer.bptt_horizon=16", "trainer.total_timesteps=200000", "trainer.learning_rate=0.001",
-        "trainer.torch_threads=2", "trainer.env_threads=1"}) {
+  for (const std::string kv : {"seed=3",
+                               "env.num_envs=32",
+                               "env.map.num_agents=4",
+                               "env.map.num_instances=1",
+                               "env.map.instance_size=9",
+                               "env.map.border_width=1",
+                               "env.map.walls=0",
+                               "env.mine.count=6",
+                               "env.mine.cooldown=5",
+                               "env.generator.count=0",
+                               "env.altar.count=0",
+                               "env.lasery.count=0",
+                               "env.armory.count=0",
+                               "env.rewards.ore_red=0.2",
+                               "env.rewards.ore_red_max=50",
+                               "env.rewards.battery_red=0",
+                               "env.rewards.heart=0",
+                               "env.attack.cost=100",
+                               "env.max_steps=64",
+                               "env.desync_episodes=false",
+                               "curriculum.task_set=single",
+                               "trainer.num_steps=32",
+                               "trainer.bptt_horizon=16",
+                               "trainer.total_timesteps=200000",
+                               "trainer.learning_rate=0.001",
+                               "trainer.torch_threads=2",
+                               "trainer.env_threads=1"}) {
     EXPECT_TRUE(b.SetArgument(kv).ok()) << kv;
   }
   return b.Resolve().value();
@@ -77,8 +95,8 @@ TEST(Learning, PpoBeatsARandomPolicyOnAnEasyOreTaskWithinTheCpuBudget) {
   ASSERT_GE(result.global_step, 200000) << "the run was cut short";
   ASSERT_GE(returns.size(), 5u);
   const double trained = std::accumulate(returns.end() - 5, returns.end(), 0.0) / 5;
-  std::printf("random policy return %.3f, trained %.3f after %lld agent-steps\n", random_return, trained,
-              static_cast<long long>(result.global_step));
+  std::printf("random policy return %.3f, trained %.3f after %lld agent-steps\n", random_return,
+              trained, static_cast<long long>(result.global_step));
   // Seen: random ~0.25, trained ~2 by 200k steps. Demand well above random, with margin.
   EXPECT_GT(trained, 3 * random_return);
   EXPECT_GT(trained, random_return + 0.5);

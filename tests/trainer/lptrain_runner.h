@@ -37,11 +37,14 @@ inline Outcome RunShell(const std::string& command, int timeout_seconds = 300) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-inline Outcome Lptrain(const std::string& args) { return RunShell(std::string(LPTRAIN_BINARY) + " " + args); }
+inline Outcome Lptrain(const std::string& args) {
+  return RunShell(std::string(LPTRAIN_BINARY) + " " + args);
+}
 
 #ifdef LPT_MPIEXEC
 inline Outcome Mpirun(int ranks, const std::string& args, int timeout_seconds = 120) {
-  return RunShell(std::string(LPT_MPIEXEC) + " --allow-run-as-root --oversubscribe --bind-to none -np " +
+  return RunShell(std::string(LPT_MPIEXEC) +
+                      " --allow-run-as-root --oversubscribe --bind-to none -np " +
                       std::to_string(ranks) + " " + LPTRAIN_BINARY + " " + args,
                   timeout_seconds);
 }
@@ -77,8 +80,10 @@ inline std::vector<std::string> Lines(const std::string& path) {
 // iteration takes a fraction of a second.
 inline constexpr const char* kTinyRun =
     "env.num_envs=2 env.map.num_agents=4 env.map.num_instances=1 env.map.instance_size=11 "
-    "env.map.border_width=1 env.map.walls=2 env.mine.count=2 env.generator.count=1 env.altar.count=1 "
-    "env.lasery.count=0 env.armory.count=0 env.max_steps=20 trainer.num_steps=16 trainer.bptt_horizon=8 "
+    "env.map.border_width=1 env.map.walls=2 env.mine.count=2 env.generator.count=1 "
+    "env.altar.count=1 "
+    "env.lasery.count=0 env.armory.count=0 env.max_steps=20 trainer.num_steps=16 "
+    "trainer.bptt_horizon=8 "
     "trainer.num_minibatches=2 trainer.torch_threads=1 curriculum.num_active_tasks=16 seed=5";
 
 // A metrics line without the keys that measure wall time or memory held (they differ between
@@ -88,7 +93,8 @@ inline std::string WithoutTimings(const std::string& line) {
   std::stringstream items(line.substr(1, line.size() - 2));
   for (std::string item; std::getline(items, item, ',');) {
     if (item.rfind("\"timing/", 0) == 0 || item.rfind("\"charts/sps\"", 0) == 0 ||
-        item.rfind("\"curriculum/recompute_", 0) == 0 || item.rfind("\"curriculum/bytes\"", 0) == 0) {
+        item.rfind("\"curriculum/recompute_", 0) == 0 ||
+        item.rfind("\"curriculum/bytes\"", 0) == 0) {
       continue;
     }
     out += item + ",";
@@ -115,10 +121,12 @@ inline void ExpectSameState(const std::string& a_path, const std::string& b_path
     EXPECT_TRUE(bundle == other) << "/" << group << " differs";
     // Name the first differing array (helps when this fails).
     for (const auto& [name, v] : bundle.f32) {
-      if (other.f32.count(name) && other.f32.at(name) != v) ADD_FAILURE() << "/" << group << "/" << name << " differs";
+      if (other.f32.count(name) && other.f32.at(name) != v)
+        ADD_FAILURE() << "/" << group << "/" << name << " differs";
     }
     for (const auto& [name, v] : bundle.f64) {
-      if (other.f64.count(name) && other.f64.at(name) != v) ADD_FAILURE() << "/" << group << "/" << name << " differs";
+      if (other.f64.count(name) && other.f64.at(name) != v)
+        ADD_FAILURE() << "/" << group << "/" << name << " differs";
     }
   }
 }
@@ -127,7 +135,8 @@ inline void ExpectSameState(const std::string& a_path, const std::string& b_path
 inline void ExpectSameMetrics(const std::string& a_path, const std::string& b_path) {
   const std::vector<std::string> a = Lines(a_path), b = Lines(b_path);
   ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(WithoutTimings(a[i]), WithoutTimings(b[i])) << "row " << i;
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(WithoutTimings(a[i]), WithoutTimings(b[i])) << "row " << i;
 }
 
 }  // namespace lpt::testing

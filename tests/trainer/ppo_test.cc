@@ -54,23 +54,27 @@ TEST(VTrace, ClipsImportanceRatiosInDeltaAndTrace) {
   //   A1 = 0.5 * 2.35 + 0.9 * (0.8 * 0.5) * 3.3 = 2.363
   //   A0 = min(1, 2) * 1.4 + 0.9 * (0.8 * 1) * 2.363 = 3.10136
   const torch::Tensor ratio = Col({2.0f, 0.5f, 1.0f});
-  const torch::Tensor a = ComputeAdvantages(ThreeSteps({0, 0, 0}, {0, 0, 0}), 0.9, 0.8, ratio, 1.0, 1.0);
+  const torch::Tensor a =
+      ComputeAdvantages(ThreeSteps({0, 0, 0}, {0, 0, 0}), 0.9, 0.8, ratio, 1.0, 1.0);
   EXPECT_NEAR(a[2][0].item<float>(), 3.3, 1e-6);
   EXPECT_NEAR(a[1][0].item<float>(), 2.363, 1e-5);
   EXPECT_NEAR(a[0][0].item<float>(), 3.10136, 1e-5);
   // Ratios of 1 give back GAE.
-  const torch::Tensor ones = ComputeAdvantages(ThreeSteps({0, 0, 0}, {0, 0, 0}), 0.9, 0.8, torch::ones({3, 1}));
+  const torch::Tensor ones =
+      ComputeAdvantages(ThreeSteps({0, 0, 0}, {0, 0, 0}), 0.9, 0.8, torch::ones({3, 1}));
   EXPECT_TRUE(torch::allclose(ones, ComputeAdvantages(ThreeSteps({0, 0, 0}, {0, 0, 0}), 0.9, 0.8)));
 }
 
 TEST(PpoLoss, ClippedSurrogateTakesThePessimisticTerm) {
   // ratios 2 and 0.5, advantages 1 and -1, clip 0.2: max(-2, -1.2) = -1.2 and
   // max(0.5, 0.8) = 0.8; mean -0.2.
-  const torch::Tensor loss = PolicyLoss(torch::log(torch::tensor({0.5f, 0.2f})), torch::log(torch::tensor({0.25f, 0.4f})),
-                                        torch::tensor({1.0f, -1.0f}), 0.2);
+  const torch::Tensor loss =
+      PolicyLoss(torch::log(torch::tensor({0.5f, 0.2f})), torch::log(torch::tensor({0.25f, 0.4f})),
+                 torch::tensor({1.0f, -1.0f}), 0.2);
   EXPECT_NEAR(loss.item<float>(), -0.2, 1e-6);
-  const torch::Tensor weighted = PolicyLoss(torch::log(torch::tensor({0.5f, 0.2f})), torch::log(torch::tensor({0.25f, 0.4f})),
-                                            torch::tensor({1.0f, -1.0f}), 0.2, torch::tensor({1.0f, 0.5f}));
+  const torch::Tensor weighted =
+      PolicyLoss(torch::log(torch::tensor({0.5f, 0.2f})), torch::log(torch::tensor({0.25f, 0.4f})),
+                 torch::tensor({1.0f, -1.0f}), 0.2, torch::tensor({1.0f, 0.5f}));
   EXPECT_NEAR(weighted.item<float>(), (-1.2 + 0.4) / 2, 1e-6);
 }
 
@@ -85,7 +89,8 @@ TEST(PpoLoss, ValueLossClipsAroundTheOldValue) {
 
 TEST(PpoLoss, EntropyOfUniformAndCertainDistributions) {
   EXPECT_NEAR(Entropy(torch::zeros({3, 2})).item<float>(), std::log(2.0), 1e-6);
-  EXPECT_NEAR(Entropy(torch::tensor({{0.0f, 0.0f, 0.0f, 0.0f}})).item<float>(), std::log(4.0), 1e-6);
+  EXPECT_NEAR(Entropy(torch::tensor({{0.0f, 0.0f, 0.0f, 0.0f}})).item<float>(), std::log(4.0),
+              1e-6);
   EXPECT_NEAR(Entropy(torch::tensor({{100.0f, 0.0f}})).item<float>(), 0.0, 1e-6);
 }
 
@@ -111,13 +116,19 @@ TEST(PpoLoss, GradientsAreClippedToTheGlobalNorm) {
 // Observations with plausible values: types in range, small counts elsewhere.
 std::pair<torch::Tensor, torch::Tensor> RandomInputs(int64_t steps, int64_t batch) {
   torch::manual_seed(3);
-  torch::Tensor obs = torch::randint(0, 4, {steps, batch, envsim::kNumFeatures, envsim::kObsSize, envsim::kObsSize}).to(torch::kUInt8);
-  obs.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), 0},
-                 torch::randint(0, envsim::kNumCellTypes, {steps, batch, envsim::kObsSize, envsim::kObsSize}).to(torch::kUInt8));
+  torch::Tensor obs =
+      torch::randint(0, 4, {steps, batch, envsim::kNumFeatures, envsim::kObsSize, envsim::kObsSize})
+          .to(torch::kUInt8);
+  obs.index_put_(
+      {torch::indexing::Slice(), torch::indexing::Slice(), 0},
+      torch::randint(0, envsim::kNumCellTypes, {steps, batch, envsim::kObsSize, envsim::kObsSize})
+          .to(torch::kUInt8));
   torch::Tensor globals = torch::rand({steps, batch, envsim::kNumGlobals});
-  globals.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), static_cast<int64_t>(envsim::Global::kLastAction)},
+  globals.index_put_({torch::indexing::Slice(), torch::indexing::Slice(),
+                      static_cast<int64_t>(envsim::Global::kLastAction)},
                      torch::randint(0, envsim::kNumActions, {steps, batch}).to(torch::kFloat));
-  globals.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), static_cast<int64_t>(envsim::Global::kFacing)},
+  globals.index_put_({torch::indexing::Slice(), torch::indexing::Slice(),
+                      static_cast<int64_t>(envsim::Global::kFacing)},
                      torch::randint(0, 4, {steps, batch}).to(torch::kFloat));
   return {obs, globals};
 }
@@ -135,10 +146,12 @@ TEST(PolicyLstm, StateIsResetExactlyWhereEpisodesStart) {
   // From step 3 on, column 0 equals a fresh sequence from zero state.
   using torch::indexing::Slice;
   auto [fresh_logits, fresh_values] = policy->Sequence(
-      obs.index({Slice(3, 6), Slice(0, 1)}), globals.index({Slice(3, 6), Slice(0, 1)}), torch::zeros({3, 1}),
-      policy->InitialState(1, torch::kCPU));
-  EXPECT_TRUE(torch::allclose(values.index({Slice(3, 6), 0}), fresh_values.index({Slice(), 0}), 1e-5, 1e-6));
-  EXPECT_TRUE(torch::allclose(logits.index({Slice(3, 6), 0}), fresh_logits.index({Slice(), 0}), 1e-5, 1e-6));
+      obs.index({Slice(3, 6), Slice(0, 1)}), globals.index({Slice(3, 6), Slice(0, 1)}),
+      torch::zeros({3, 1}), policy->InitialState(1, torch::kCPU));
+  EXPECT_TRUE(torch::allclose(values.index({Slice(3, 6), 0}), fresh_values.index({Slice(), 0}),
+                              1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(logits.index({Slice(3, 6), 0}), fresh_logits.index({Slice(), 0}),
+                              1e-5, 1e-6));
   // Without the reset the carried state still shows at step 3.
   auto [kept_logits, kept_values] = policy->Sequence(obs, globals, torch::zeros({6, 2}), carried);
   EXPECT_FALSE(torch::allclose(kept_values[3][0], values[3][0], 1e-5, 1e-6));
@@ -166,7 +179,8 @@ TEST(PpoUpdate, ReducesTheLossOnAFixedBatchAndReportsStats) {
   for (bool lstm : {false, true}) {
     cfg.use_lstm = lstm;
     Policy policy(PolicySpec{32, 8, lstm});
-    torch::optim::Adam adam(policy->parameters(), torch::optim::AdamOptions(cfg.learning_rate).eps(1e-5));
+    torch::optim::Adam adam(policy->parameters(),
+                            torch::optim::AdamOptions(cfg.learning_rate).eps(1e-5));
     auto [obs, globals] = RandomInputs(8, 4);
     RolloutBatch b;
     b.obs = obs;

@@ -20,7 +20,6 @@
 namespace lpt::testing {
 namespace {
 
-
 const std::string kSmall = std::string(kTinyRun) + " trainer.total_timesteps=384";
 
 TEST(TrainEndToEnd, FewIterationsWriteConfigAndMetricsAndExitZero) {
@@ -43,9 +42,10 @@ TEST(TrainEndToEnd, FewIterationsWriteConfigAndMetricsAndExitZero) {
   int lines = 0;
   for (char ch : metrics) lines += ch == '\n';
   EXPECT_EQ(lines, 3);
-  for (const char* key : {"\"charts/sps\":", "\"charts/episode_return\":", "\"env/ore_red.gained\":",
-                          "\"env/battery_red.gained\":", "\"env/heart.gained\":", "\"losses/approx_kl\":",
-                          "\"curriculum/gini_sampling\":", "\"timing/update\":"}) {
+  for (const char* key :
+       {"\"charts/sps\":", "\"charts/episode_return\":", "\"env/ore_red.gained\":",
+        "\"env/battery_red.gained\":", "\"env/heart.gained\":", "\"losses/approx_kl\":",
+        "\"curriculum/gini_sampling\":", "\"timing/update\":"}) {
     EXPECT_NE(metrics.find(key), std::string::npos) << key;
   }
 
@@ -76,7 +76,8 @@ TEST(TrainEndToEnd, CtrlCStopsAtAnIterationBoundaryWithExitZero) {
     for (char ch : ReadFile(run_dir + "/metrics.jsonl")) n += ch == '\n';
     return n;
   };
-  for (int i = 0; i < 600 && lines() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 600 && lines() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_GE(lines(), 2);
   kill(pid, SIGINT);
   int status = 0;
@@ -96,7 +97,8 @@ TEST(TrainEndToEnd, BadKeysAndValuesExitTwoNamingThem) {
   EXPECT_NE(bad.output.find("did you mean 'env.max_steps'"), std::string::npos) << bad.output;
   bad = Lptrain("train --run-dir /tmp/lptrain_never_created trainer.gamma=2");
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.output.find("trainer.gamma: 2 is out of range [0, 1]"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("trainer.gamma: 2 is out of range [0, 1]"), std::string::npos)
+      << bad.output;
   bad = Lptrain("train --config /nonexistent.yaml");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("/nonexistent.yaml"), std::string::npos) << bad.output;
@@ -104,16 +106,19 @@ TEST(TrainEndToEnd, BadKeysAndValuesExitTwoNamingThem) {
 }
 
 TEST(ConfigCommand, ListValuesWithCommasPassThroughTheCommandLine) {
-  const Outcome out = Lptrain("config curriculum.task_set=custom curriculum.buckets.rewards.ore_red=[0,0.1,0.5]");
+  const Outcome out =
+      Lptrain("config curriculum.task_set=custom curriculum.buckets.rewards.ore_red=[0,0.1,0.5]");
   ASSERT_EQ(out.exit_code, 0) << out.output;
-  EXPECT_NE(out.output.find("curriculum.buckets.rewards.ore_red: [0, 0.1, 0.5]"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("curriculum.buckets.rewards.ore_red: [0, 0.1, 0.5]"), std::string::npos)
+      << out.output;
 }
 
 TEST(ConfigCommand, ListsEveryKeyWithDefaultAndMeaning) {
   const Outcome out = Lptrain("config");
   ASSERT_EQ(out.exit_code, 0);
-  for (const char* key : {"env.max_steps", "curriculum.perf_invalidation_batch_size", "trainer.learning_rate",
-                          "curriculum.buckets.<env field>", "seed", "run"}) {
+  for (const char* key :
+       {"env.max_steps", "curriculum.perf_invalidation_batch_size", "trainer.learning_rate",
+        "curriculum.buckets.<env field>", "seed", "run"}) {
     EXPECT_NE(out.output.find(key), std::string::npos) << key;
   }
 }

@@ -15,8 +15,9 @@
 namespace lpt::testing {
 namespace {
 
-const std::string kSmall = std::string(kTinyRun) +
-                           " trainer.env_threads=1 curriculum.perf_invalidation_batch_size=4 trainer.checksum_interval=1";
+const std::string kSmall =
+    std::string(kTinyRun) +
+    " trainer.env_threads=1 curriculum.perf_invalidation_batch_size=4 trainer.checksum_interval=1";
 
 double Value(const std::string& line, const std::string& key) {
   const size_t at = line.find("\"" + key + "\":");
@@ -27,7 +28,8 @@ double Value(const std::string& line, const std::string& key) {
 TEST(TrainMpi, TwoAndThreeRanksEndWithBitIdenticalParameters) {
   for (int ranks : {2, 3}) {
     const std::string dir = TempDir();
-    const Outcome out = Mpirun(ranks, "train --run-dir " + dir + "/run " + kSmall + " trainer.total_timesteps=3000");
+    const Outcome out = Mpirun(
+        ranks, "train --run-dir " + dir + "/run " + kSmall + " trainer.total_timesteps=3000");
     ASSERT_EQ(out.exit_code, 0) << out.output;
     std::set<std::string> checksums;
     int lines = 0;
@@ -47,8 +49,12 @@ TEST(TrainMpi, TwoAndThreeRanksEndWithBitIdenticalParameters) {
 TEST(TrainMpi, SameSeedAndWorldSizeGiveIdenticalMetrics) {
   const std::string a = TempDir();
   const std::string b = TempDir();
-  ASSERT_EQ(Mpirun(2, "train --run-dir " + a + "/run " + kSmall + " trainer.total_timesteps=3000").exit_code, 0);
-  ASSERT_EQ(Mpirun(2, "train --run-dir " + b + "/run " + kSmall + " trainer.total_timesteps=3000").exit_code, 0);
+  ASSERT_EQ(Mpirun(2, "train --run-dir " + a + "/run " + kSmall + " trainer.total_timesteps=3000")
+                .exit_code,
+            0);
+  ASSERT_EQ(Mpirun(2, "train --run-dir " + b + "/run " + kSmall + " trainer.total_timesteps=3000")
+                .exit_code,
+            0);
   const std::vector<std::string> la = Lines(a + "/run/metrics.jsonl");
   ASSERT_FALSE(la.empty());
   ExpectSameMetrics(a + "/run/metrics.jsonl", b + "/run/metrics.jsonl");
@@ -58,7 +64,8 @@ TEST(TrainMpi, SameSeedAndWorldSizeGiveIdenticalMetrics) {
 
 TEST(TrainMpi, RankZeroCurriculumReceivesEveryRanksResults) {
   const std::string dir = TempDir();
-  const Outcome out = Mpirun(3, "train --run-dir " + dir + "/run " + kSmall + " trainer.total_timesteps=6000");
+  const Outcome out =
+      Mpirun(3, "train --run-dir " + dir + "/run " + kSmall + " trainer.total_timesteps=6000");
   ASSERT_EQ(out.exit_code, 0) << out.output;
   const std::vector<std::string> lines = Lines(dir + "/run/metrics.jsonl");
   ASSERT_FALSE(lines.empty());
@@ -74,8 +81,9 @@ TEST(TrainMpi, RankZeroCurriculumReceivesEveryRanksResults) {
 // A job with an injected fault ends by itself (no hang), non-zero, with `message` in its output.
 void ExpectJobEndsWith(int ranks, const std::string& fault, const std::string& message) {
   const std::string dir = TempDir();
-  const Outcome out = Mpirun(ranks, "train --run-dir " + dir + "/run " + kSmall +
-                                        " trainer.total_timesteps=100000000 trainer.debug_fail_rank=1 " + fault);
+  const Outcome out =
+      Mpirun(ranks, "train --run-dir " + dir + "/run " + kSmall +
+                        " trainer.total_timesteps=100000000 trainer.debug_fail_rank=1 " + fault);
   EXPECT_NE(out.exit_code, 0);
   EXPECT_NE(out.exit_code, 124) << "the job hung instead of ending";
   EXPECT_NE(out.output.find(message), std::string::npos) << out.output;
@@ -83,11 +91,13 @@ void ExpectJobEndsWith(int ranks, const std::string& fault, const std::string& m
 }
 
 TEST(TrainMpi, AFailingRankEndsTheWholeJobWithItsMessage) {
-  ExpectJobEndsWith(3, "trainer.debug_fail_iteration=3", "[rank 1] lptrain train: injected failure");
+  ExpectJobEndsWith(3, "trainer.debug_fail_iteration=3",
+                    "[rank 1] lptrain train: injected failure");
 }
 
 TEST(TrainMpi, ParametersThatDriftApartStopTheJobWithAClearError) {
-  ExpectJobEndsWith(2, "trainer.debug_perturb_iteration=2", "parameters differ across ranks at iteration 2");
+  ExpectJobEndsWith(2, "trainer.debug_perturb_iteration=2",
+                    "parameters differ across ranks at iteration 2");
 }
 
 // Two and three ranks for 8 iterations vs 3, stop, resume on as many ranks, 5 more: the same
@@ -96,13 +106,17 @@ TEST(TrainMpi, RanksStoppedAndResumedEqualUninterrupted) {
   for (int ranks : {2, 3}) {
     SCOPED_TRACE(ranks);
     const std::string dir = TempDir();
-    const std::string settings = kSmall + " trainer.total_timesteps=" + std::to_string(1024 * ranks);
+    const std::string settings =
+        kSmall + " trainer.total_timesteps=" + std::to_string(1024 * ranks);
     ASSERT_EQ(Mpirun(ranks, "train --run-dir " + dir + "/a " + settings).exit_code, 0);
-    const Outcome first = Mpirun(ranks, "train --run-dir " + dir + "/b --max-iterations 3 " + settings);
+    const Outcome first =
+        Mpirun(ranks, "train --run-dir " + dir + "/b --max-iterations 3 " + settings);
     ASSERT_EQ(first.exit_code, 0) << first.output;
     const Outcome rest = Mpirun(ranks, "train --run-dir " + dir + "/b --resume auto");
     ASSERT_EQ(rest.exit_code, 0) << rest.output;
-    EXPECT_NE(rest.output.find("resumed from " + dir + "/b/checkpoints/ckpt-3.h5"), std::string::npos) << rest.output;
+    EXPECT_NE(rest.output.find("resumed from " + dir + "/b/checkpoints/ckpt-3.h5"),
+              std::string::npos)
+        << rest.output;
     EXPECT_EQ(rest.output.find("DIFFERENT LAYOUT"), std::string::npos) << rest.output;
     ExpectSameState(dir + "/a/checkpoints/ckpt-8.h5", dir + "/b/checkpoints/ckpt-8.h5");
     ExpectSameMetrics(dir + "/a/metrics.jsonl", dir + "/b/metrics.jsonl");
@@ -115,7 +129,8 @@ TEST(TrainMpi, RanksStoppedAndResumedEqualUninterrupted) {
 TEST(TrainMpi, AnotherWorldSizeResumesWithFreshEnvsAndAWarning) {
   const std::string dir = TempDir();
   const std::string settings = kSmall + " trainer.total_timesteps=2048";
-  ASSERT_EQ(Mpirun(2, "train --run-dir " + dir + "/two --max-iterations 3 " + settings).exit_code, 0);
+  ASSERT_EQ(Mpirun(2, "train --run-dir " + dir + "/two --max-iterations 3 " + settings).exit_code,
+            0);
   const std::string ckpt = dir + "/two/checkpoints/ckpt-3.h5";
   const io::CheckpointData saved = io::ReadCheckpoint(ckpt).value();
   for (int ranks : {1, 3}) {
@@ -123,16 +138,19 @@ TEST(TrainMpi, AnotherWorldSizeResumesWithFreshEnvsAndAWarning) {
     const std::string run_dir = dir + "/on" + std::to_string(ranks);
     const Outcome out = Mpirun(ranks, "train --run-dir " + run_dir + " --resume " + ckpt);
     ASSERT_EQ(out.exit_code, 0) << out.output;
-    EXPECT_NE(out.output.find("RESUMING ON A DIFFERENT LAYOUT: the checkpoint has 2 rank(s) x 2 envs, this job " +
-                              std::to_string(ranks) + " rank(s)"),
-              std::string::npos)
+    EXPECT_NE(
+        out.output.find(
+            "RESUMING ON A DIFFERENT LAYOUT: the checkpoint has 2 rank(s) x 2 envs, this job " +
+            std::to_string(ranks) + " rank(s)"),
+        std::string::npos)
         << out.output;
     const std::vector<std::string> rows = Lines(run_dir + "/metrics.jsonl");
     ASSERT_FALSE(rows.empty());
     EXPECT_NE(rows.front().find("\"charts/iteration\":4,"), std::string::npos) << rows.front();
     // Agent-steps continue from the checkpoint's 768 (3 iterations x 2 ranks x 128).
-    EXPECT_NE(rows.front().find("\"charts/global_step\":" + std::to_string(768 + 128 * ranks) + ","),
-              std::string::npos)
+    EXPECT_NE(
+        rows.front().find("\"charts/global_step\":" + std::to_string(768 + 128 * ranks) + ","),
+        std::string::npos)
         << rows.front();
     EXPECT_GE(Value(rows.back(), "charts/global_step"), 2048);
     // The curriculum went on from the saved one: its counters never fell back.

@@ -21,17 +21,19 @@
 namespace lpt::bench {
 namespace {
 
-using trainer::TrainOptions;
 using trainer::Trainer;
+using trainer::TrainOptions;
 
 struct PoolFigures {
   int pool = 0;
-  double capture_s = 0, write_s = 0, save_s = 0, read_s = 0, check_s = 0, restore_s = 0, iteration_s = 0;
+  double capture_s = 0, write_s = 0, save_s = 0, read_s = 0, check_s = 0, restore_s = 0,
+         iteration_s = 0;
   double bytes = 0;
   double share_pct = 0;  // save time / training time between two checkpoints
 };
 
-StatusOr<PoolFigures> Measure(run::RunConfig config, int pool, int repeats, const std::string& dir) {
+StatusOr<PoolFigures> Measure(run::RunConfig config, int pool, int repeats,
+                              const std::string& dir) {
   PoolFigures f;
   f.pool = pool;
   config.curriculum.num_active_tasks = pool;
@@ -106,19 +108,26 @@ StatusOr<Report> Run(const BenchArgs& args, const BenchContext&) {
   LPT_RETURN_IF_ERROR(removed);
   Report report;
   std::string& t = report.text;
-  t += StrFormat("checkpoint of the default model (%d envs x %d agents per rank), medians of %lld; interval %d "
-                 "iterations\n",
-                 config.num_envs, config.task.num_agents, static_cast<long long>(repeats), config.checkpoint.interval);
-  t += StrFormat("%8s %10s %9s %9s %9s %9s %9s %9s %11s %9s\n", "pool", "size", "capture", "write", "save", "read",
-                 "check", "restore", "iteration", "share");
+  t += StrFormat(
+      "checkpoint of the default model (%d envs x %d agents per rank), medians of %lld; interval "
+      "%d "
+      "iterations\n",
+      config.num_envs, config.task.num_agents, static_cast<long long>(repeats),
+      config.checkpoint.interval);
+  t += StrFormat("%8s %10s %9s %9s %9s %9s %9s %9s %11s %9s\n", "pool", "size", "capture", "write",
+                 "save", "read", "check", "restore", "iteration", "share");
   for (const PoolFigures& f : all) {
-    t += StrFormat("%8d %9.2fM %8.1fms %8.1fms %8.1fms %8.1fms %8.1fms %8.1fms %10.2fs %8.3f%%\n", f.pool,
-                   f.bytes / 1e6, 1e3 * f.capture_s, 1e3 * f.write_s, 1e3 * f.save_s, 1e3 * f.read_s,
-                   1e3 * f.check_s, 1e3 * f.restore_s, f.iteration_s, f.share_pct);
+    t += StrFormat("%8d %9.2fM %8.1fms %8.1fms %8.1fms %8.1fms %8.1fms %8.1fms %10.2fs %8.3f%%\n",
+                   f.pool, f.bytes / 1e6, 1e3 * f.capture_s, 1e3 * f.write_s, 1e3 * f.save_s,
+                   1e3 * f.read_s, 1e3 * f.check_s, 1e3 * f.restore_s, f.iteration_s, f.share_pct);
   }
   t += "(save = capture + write + fsync/rename + pruning; share = save / (iteration x interval))\n";
   JsonWriter json(/*digits=*/9);
-  json.BeginObject().String("bench", "checkpoint").Int("interval", config.checkpoint.interval).Key("pools").BeginArray();
+  json.BeginObject()
+      .String("bench", "checkpoint")
+      .Int("interval", config.checkpoint.interval)
+      .Key("pools")
+      .BeginArray();
   for (const PoolFigures& f : all) {
     json.BeginObject()
         .Int("pool", f.pool)
@@ -145,7 +154,8 @@ Bench CheckpointBench() {
   b.name = "checkpoint";
   b.summary = "checkpoint write/read/restore times and size, share of training time";
   b.description =
-      "Checkpoint capture/write/read/check/restore times and file size, default model, curriculum pools of 1k and "
+      "Checkpoint capture/write/read/check/restore times and file size, default model, curriculum "
+      "pools of 1k and "
       "10k tasks; the share of training time at the checkpoint interval.";
   b.options = {{"repeats", "measurements per pool (medians)", "5"}};
   b.takes_config = true;

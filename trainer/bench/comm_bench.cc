@@ -82,11 +82,13 @@ StatusOr<Report> Run(const BenchArgs&, const BenchContext& context) {
   }
 
   // --- gather of one iteration's results (16 envs' worth from each rank) ---
-  std::vector<run::ResultRecord> records(16, run::ResultRecord{static_cast<uint64_t>(world.rank), 0.5, 1.0});
+  std::vector<run::ResultRecord> records(
+      16, run::ResultRecord{static_cast<uint64_t>(world.rank), 0.5, 1.0});
   const std::vector<uint8_t> batch = run::PackResults(records);
   std::vector<std::vector<uint8_t>> all;
-  LPT_ASSIGN_OR_RETURN(const double gather_s,
-                       TimeCollective(&control, 50, [&] { return control.GatherBytes(batch, &all); }));
+  LPT_ASSIGN_OR_RETURN(const double gather_s, TimeCollective(&control, 50, [&] {
+                         return control.GatherBytes(batch, &all);
+                       }));
 
   // --- rank 0's ingest: updates (and their recomputes) per second, pool 1000, batch 100 ---
   double ingest = 0;
@@ -98,21 +100,23 @@ StatusOr<Report> Run(const BenchArgs&, const BenchContext& context) {
     CounterRng rng(3);
     constexpr int kResults = 2000000;
     const Stopwatch watch;
-    for (int i = 0; i < kResults; ++i) cur->Update(ids[rng.Below(static_cast<uint32_t>(ids.size()))], rng.Uniform());
+    for (int i = 0; i < kResults; ++i)
+      cur->Update(ids[rng.Below(static_cast<uint32_t>(ids.size()))], rng.Uniform());
     ingest = kResults / watch.Seconds();
   }
   Report report;
   if (!root) return report;  // only rank 0 reports
   std::string& t = report.text;
-  t += StrFormat("bench comm: %d rank(s) (%s), gradient backend %s\n", world.size, world.launcher.c_str(),
-                 comm->name().c_str());
-  t += StrFormat("  allreduce of %s floats (the policy's gradients)   %9.1f us\n", WithThousands(params).c_str(),
-                 1e6 * allreduce_s);
+  t += StrFormat("bench comm: %d rank(s) (%s), gradient backend %s\n", world.size,
+                 world.launcher.c_str(), comm->name().c_str());
+  t += StrFormat("  allreduce of %s floats (the policy's gradients)   %9.1f us\n",
+                 WithThousands(params).c_str(), 1e6 * allreduce_s);
   for (size_t i = 0; i < bcast_times.size(); ++i) {
-    t += StrFormat("  snapshot broadcast, pool %6d: %8zu bytes   %9.1f us\n", bcast_times[i].first, bcast_bytes[i],
-                   1e6 * bcast_times[i].second);
+    t += StrFormat("  snapshot broadcast, pool %6d: %8zu bytes   %9.1f us\n", bcast_times[i].first,
+                   bcast_bytes[i], 1e6 * bcast_times[i].second);
   }
-  t += StrFormat("  gather of a result batch per rank (%zu bytes)     %9.1f us\n", batch.size(), 1e6 * gather_s);
+  t += StrFormat("  gather of a result batch per rank (%zu bytes)     %9.1f us\n", batch.size(),
+                 1e6 * gather_s);
   t += StrFormat("  rank-0 curriculum ingest                        %9s results/s\n",
                  WithThousands(static_cast<long long>(ingest)).c_str());
   JsonWriter json(/*digits=*/9);
@@ -140,7 +144,8 @@ Bench CommBench() {
   b.name = "comm";
   b.summary = "(under mpirun) allreduce, snapshot broadcast, gather, rank-0 ingest";
   b.description =
-      "Under mpirun: gradient allreduce time for the policy's size, snapshot broadcast time and bytes for pools of "
+      "Under mpirun: gradient allreduce time for the policy's size, snapshot broadcast time and "
+      "bytes for pools of "
       "1k and 10k, result gather time, and rank 0's curriculum ingest capacity.";
   b.run = Run;
   return b;

@@ -7,9 +7,9 @@
 // few ns per result; everything else measured is the curriculum.
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,7 +27,6 @@ namespace {
 
 using curriculum::Curriculum;
 using curriculum::CurriculumConfig;
-
 
 std::shared_ptr<const curriculum::TaskGenerator> BenchGenerator() {
   // Shaped like the arena's default buckets: a few reward levels and costs, one span.
@@ -56,8 +55,12 @@ double StreamScore(uint64_t id, int64_t t) {
   const uint64_t h = Mix64(id);
   double p;
   switch (h & 3) {
-    case 0: p = 0.0; break;
-    case 1: p = 1.0; break;
+    case 0:
+      p = 0.0;
+      break;
+    case 1:
+      p = 1.0;
+      break;
     default: {
       const auto period = static_cast<int64_t>(5000 + (h >> 8) % 95000);
       const auto phase = static_cast<int64_t>((h >> 32) % static_cast<uint64_t>(period));
@@ -100,13 +103,13 @@ double Burst(Curriculum* c, int64_t* t, int64_t count) {
   return static_cast<double>(count) / (ThreadCpuSeconds() - start);
 }
 
-
 // One configuration. Initial and final rates are the run's own first and last tenth, each the
 // median over 20 slices of it (CPU time), which keeps one slow moment of a shared or virtual
 // machine from passing for degradation. As a control, the curriculum's state after the first
 // tenth and at the end are restored into fresh curricula and timed in alternating bursts:
 // same machine conditions, so a gap there would be the state's doing.
-StatusOr<ConfigResult> RunStream(const std::string& name, const CurriculumConfig& cfg, int64_t results) {
+StatusOr<ConfigResult> RunStream(const std::string& name, const CurriculumConfig& cfg,
+                                 int64_t results) {
   auto gen = BenchGenerator();
   auto c = Curriculum::Create(cfg, gen).value();
   ConfigResult r;
@@ -153,7 +156,8 @@ StatusOr<ConfigResult> RunStream(const std::string& name, const CurriculumConfig
   }
   r.state_initial_per_sec = Median(early_rates);
   r.state_final_per_sec = Median(late_rates);
-  r.state_degradation_pct = 100.0 * (r.state_initial_per_sec - r.state_final_per_sec) / r.state_initial_per_sec;
+  r.state_degradation_pct =
+      100.0 * (r.state_initial_per_sec - r.state_final_per_sec) / r.state_initial_per_sec;
   return r;
 }
 
@@ -196,9 +200,11 @@ OpCost MeasureOps(int pool) {
 std::vector<std::string> Selection(const std::string& preset) {
   if (preset == "quick") return {"baseline", "batch_10", "batch_100", "default"};
   if (preset == "all") {
-    return {"baseline", "batch_10", "batch_100", "batch_1000", "cache_only", "small_pool_100", "default"};
+    return {"baseline",   "batch_10",       "batch_100", "batch_1000",
+            "cache_only", "small_pool_100", "default"};
   }
-  if (preset == "batch_sizes") return {"baseline", "batch_10", "batch_100", "batch_1000", "default"};
+  if (preset == "batch_sizes")
+    return {"baseline", "batch_10", "batch_100", "batch_1000", "default"};
   if (preset == "cache") return {"baseline", "cache_only", "default"};
   if (preset == "pool_size") return {"batch_100", "small_pool_100", "default"};
   return {preset};
@@ -222,30 +228,38 @@ StatusOr<Report> Run(const BenchArgs& args, const BenchContext& context) {
   std::vector<ConfigResult> rows;
   Report report;
   std::string& t = report.text;
-  t += "Results per CPU-second of one thread on a synthetic stream (update + amortised recompute + sample).\n"
-       "Initial/Final: the run's first and last tenth (median of 20 slices each). State ctl: the states after "
+  t += "Results per CPU-second of one thread on a synthetic stream (update + amortised recompute + "
+       "sample).\n"
+       "Initial/Final: the run's first and last tenth (median of 20 slices each). State ctl: the "
+       "states after "
        "the first and the last tenth restored and timed alternately.\n\n";
-  t += StrFormat("%-16s %13s %13s %13s %13s %10s %10s %10s %9s %12s\n", "Configuration", "Initial /s", "Final /s",
-                 "Avg /s", "Degradation %", "State ctl", "Cache hit", "Reduction", "Results", "Memory (KB)");
+  t += StrFormat("%-16s %13s %13s %13s %13s %10s %10s %10s %9s %12s\n", "Configuration",
+                 "Initial /s", "Final /s", "Avg /s", "Degradation %", "State ctl", "Cache hit",
+                 "Reduction", "Results", "Memory (KB)");
   t += std::string(128, '-') + "\n";
   for (const auto& [name, cfg] : configs) {
     if (context.progress) context.progress("bench curriculum: " + name);
-    const int64_t n = cfg.perf_invalidation_batch_size == 1 ? std::max<int64_t>(results / 100, 1000) : results;
+    const int64_t n =
+        cfg.perf_invalidation_batch_size == 1 ? std::max<int64_t>(results / 100, 1000) : results;
     LPT_ASSIGN_OR_RETURN(const ConfigResult r, RunStream(name, cfg, n));
-    t += StrFormat("%-16s %13.0f %13.0f %13.0f %12.1f%% %9.1f%% %9.1f%% %9.1fx %9lld %5zu -> %zu\n", r.name.c_str(),
-                   r.initial_per_sec, r.final_per_sec, r.avg_per_sec, r.degradation_pct, r.state_degradation_pct,
-                   100 * r.cache_hit_rate, r.invalidation_reduction, static_cast<long long>(r.results),
+    t += StrFormat("%-16s %13.0f %13.0f %13.0f %12.1f%% %9.1f%% %9.1f%% %9.1fx %9lld %5zu -> %zu\n",
+                   r.name.c_str(), r.initial_per_sec, r.final_per_sec, r.avg_per_sec,
+                   r.degradation_pct, r.state_degradation_pct, 100 * r.cache_hit_rate,
+                   r.invalidation_reduction, static_cast<long long>(r.results),
                    r.bytes_start / 1024, r.bytes_end / 1024);
     rows.push_back(r);
   }
   const ConfigResult* best = nullptr;
   for (const ConfigResult& r : rows) {
-    if (r.degradation_pct <= 2.0 && (best == nullptr || r.avg_per_sec > best->avg_per_sec)) best = &r;
+    if (r.degradation_pct <= 2.0 && (best == nullptr || r.avg_per_sec > best->avg_per_sec))
+      best = &r;
   }
   if (best != nullptr) {
-    t += StrFormat("\nRecommendation: %s (%.0f results/s on average, %.1f%% degradation, %.0fx fewer invalidations "
-                   "than results)\n",
-                   best->name.c_str(), best->avg_per_sec, best->degradation_pct, best->invalidation_reduction);
+    t += StrFormat(
+        "\nRecommendation: %s (%.0f results/s on average, %.1f%% degradation, %.0fx fewer "
+        "invalidations "
+        "than results)\n",
+        best->name.c_str(), best->avg_per_sec, best->degradation_pct, best->invalidation_reduction);
   } else {
     t += "\nRecommendation: none of these stayed within 2% degradation\n";
   }
@@ -254,10 +268,11 @@ StatusOr<Report> Run(const BenchArgs& args, const BenchContext& context) {
   t += StrFormat("%10s %14s %14s %14s\n", "pool", "ns/update", "ns/sample", "us/recompute");
   std::vector<OpCost> ops;
   for (int p : {100, 1000, 10000, 100000}) {
-    if (context.progress) context.progress("bench curriculum: per operation, pool " + std::to_string(p));
+    if (context.progress)
+      context.progress("bench curriculum: per operation, pool " + std::to_string(p));
     ops.push_back(MeasureOps(p));
-    t += StrFormat("%10d %14.1f %14.1f %14.1f\n", p, ops.back().ns_per_update, ops.back().ns_per_sample,
-                   ops.back().recompute_us);
+    t += StrFormat("%10d %14.1f %14.1f %14.1f\n", p, ops.back().ns_per_update,
+                   ops.back().ns_per_sample, ops.back().recompute_us);
   }
   JsonWriter json(/*digits=*/9);
   json.BeginObject().String("bench", "curriculum").Key("configs").BeginArray();
@@ -301,12 +316,16 @@ Bench CurriculumBench() {
   b.name = "curriculum";
   b.summary = "the LP curriculum's results per second, by preset and pool size";
   b.description =
-      "Drive the curriculum with a synthetic stream of episode results and print the original guide's comparison "
-      "table (results per second instead of env steps per second), then per-operation costs by pool size.";
-  b.options = {{"preset", "quick, all, batch_sizes, cache, pool_size, or one preset name", "all"},
-               {"pool", "pool size for every configuration (0: each preset's own)", "0"},
-               {"results", "results per configuration; presets that recompute on every result (batch 1) run 1/100",
-                "10000000"}};
+      "Drive the curriculum with a synthetic stream of episode results and print the original "
+      "guide's comparison "
+      "table (results per second instead of env steps per second), then per-operation costs by "
+      "pool size.";
+  b.options = {
+      {"preset", "quick, all, batch_sizes, cache, pool_size, or one preset name", "all"},
+      {"pool", "pool size for every configuration (0: each preset's own)", "0"},
+      {"results",
+       "results per configuration; presets that recompute on every result (batch 1) run 1/100",
+       "10000000"}};
   b.run = Run;
   return b;
 }

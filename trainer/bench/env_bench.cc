@@ -33,7 +33,8 @@ struct RunResult {
 
 class EnvBench {
  public:
-  EnvBench(envsim::ArenaBatch* batch, int threads) : batch_(batch), threads_(threads), storage_(*batch) {
+  EnvBench(envsim::ArenaBatch* batch, int threads)
+      : batch_(batch), threads_(threads), storage_(*batch) {
     const size_t total = storage_.total;
     frames_.resize(kActionFrames);
     CounterRng rng(12345, /*stream=*/0x62656e6368ULL);  // "bench"
@@ -51,8 +52,10 @@ class EnvBench {
     auto work = [&](int t) {
       const envsim::EnvRange range = envsim::SplitEnvs(n, t, threads_);
       RunResult& r = per_thread[t];
-      const uint64_t agents_per_call = static_cast<uint64_t>(range.end - range.begin) * batch_->num_agents();
-      for (int frame = 0; !stop.load(std::memory_order_relaxed); frame = (frame + 1) % kActionFrames) {
+      const uint64_t agents_per_call =
+          static_cast<uint64_t>(range.end - range.begin) * batch_->num_agents();
+      for (int frame = 0; !stop.load(std::memory_order_relaxed);
+           frame = (frame + 1) % kActionFrames) {
         batch_->Step(range, frames_[frame], out, profiled ? &r.profile : nullptr);
         r.agent_steps += agents_per_call;
       }
@@ -103,11 +106,14 @@ StatusOr<Report> Run(const BenchArgs& args, const BenchContext&) {
   const RunResult prof = bench.Run(std::max(0.2, seconds / 4), /*profiled=*/true);
 
   const double sps = static_cast<double>(timed.agent_steps) / timed.seconds;
-  const double ns_per_step = 1e9 * timed.seconds * static_cast<double>(threads) / static_cast<double>(timed.agent_steps);
+  const double ns_per_step =
+      1e9 * timed.seconds * static_cast<double>(threads) / static_cast<double>(timed.agent_steps);
   const envsim::StepProfile& p = prof.profile;
   const double phase_total = static_cast<double>(p.actions_ns + p.converters_ns + p.rewards_ns +
                                                  p.observations_ns + p.resets_ns);
-  auto share = [&](uint64_t ns) { return phase_total > 0 ? static_cast<double>(ns) / phase_total : 0.0; };
+  auto share = [&](uint64_t ns) {
+    return phase_total > 0 ? static_cast<double>(ns) / phase_total : 0.0;
+  };
   auto per_step = [&](uint64_t ns) {
     return p.agent_steps > 0 ? static_cast<double>(ns) / static_cast<double>(p.agent_steps) : 0.0;
   };
@@ -119,9 +125,10 @@ StatusOr<Report> Run(const BenchArgs& args, const BenchContext&) {
 
   const int agents = batch->num_agents();
   Report report;
-  report.text = StrFormat("bench env: recipe %s, %lld envs x %d agents, %lld thread(s), %.1f s, %d-cell view\n",
-                          recipe_name.c_str(), static_cast<long long>(envs), agents, static_cast<long long>(threads),
-                          timed.seconds, envsim::kObsSize * envsim::kObsSize);
+  report.text = StrFormat(
+      "bench env: recipe %s, %lld envs x %d agents, %lld thread(s), %.1f s, %d-cell view\n",
+      recipe_name.c_str(), static_cast<long long>(envs), agents, static_cast<long long>(threads),
+      timed.seconds, envsim::kObsSize * envsim::kObsSize);
   report.text += StrFormat("  agent-steps/s      %12.0f\n", sps);
   report.text += StrFormat("  ns per agent-step  %12.1f   (per thread)\n", ns_per_step);
   report.text += "  breakdown (ns per agent-step, share; profiled run):\n";
@@ -153,7 +160,8 @@ Bench EnvBench() {
   b.name = "env";
   b.summary = "the arena simulator's agent-steps per second under random actions";
   b.description =
-      "Step arena envs with uniformly random actions and report agent-steps per second, ns per agent-step and a "
+      "Step arena envs with uniformly random actions and report agent-steps per second, ns per "
+      "agent-step and a "
       "per-phase breakdown (from a second, profiled run).";
   b.options = {{"envs", "number of envs", "64"},
                {"threads", "threads, each stepping a disjoint env range", "1"},

@@ -21,15 +21,17 @@ StatusOr<double> BenchArgs::Number(const std::string& name, double min, double m
     return Status::InvalidArgument("--" + name + ": '" + text + "' is not a number");
   }
   if (v < min || v > max) {
-    return Status::InvalidArgument("--" + name + ": " + FormatNumber(v) + " is out of range [" + FormatNumber(min) +
-                                   ", " + FormatNumber(max) + "]");
+    return Status::InvalidArgument("--" + name + ": " + FormatNumber(v) + " is out of range [" +
+                                   FormatNumber(min) + ", " + FormatNumber(max) + "]");
   }
   return v;
 }
 
 StatusOr<int64_t> BenchArgs::Integer(const std::string& name, int64_t min, int64_t max) const {
-  LPT_ASSIGN_OR_RETURN(const double v, Number(name, static_cast<double>(min), static_cast<double>(max)));
-  if (v != std::floor(v)) return Status::InvalidArgument("--" + name + ": " + FormatNumber(v) + " is not a whole number");
+  LPT_ASSIGN_OR_RETURN(const double v,
+                       Number(name, static_cast<double>(min), static_cast<double>(max)));
+  if (v != std::floor(v))
+    return Status::InvalidArgument("--" + name + ": " + FormatNumber(v) + " is not a whole number");
   return static_cast<int64_t>(v);
 }
 

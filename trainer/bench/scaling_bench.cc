@@ -42,8 +42,9 @@ StatusOr<ScalingRun> TrainUnderMpirun(const std::string& self, int ranks, double
   const std::string dir = tmpl;
   const std::string run_dir = dir + "/run";
   std::string cmd = std::string(LPT_MPIEXEC) + (geteuid() == 0 ? " --allow-run-as-root" : "") +
-                    " --oversubscribe --bind-to none -np " + std::to_string(ranks) + " " + Quoted(self) +
-                    " train --run-dir " + Quoted(run_dir) + " --max-seconds " + std::to_string(seconds) +
+                    " --oversubscribe --bind-to none -np " + std::to_string(ranks) + " " +
+                    Quoted(self) + " train --run-dir " + Quoted(run_dir) + " --max-seconds " +
+                    std::to_string(seconds) +
                     " trainer.torch_threads=1 trainer.env_threads=1 trainer.total_timesteps=1e15";
   for (const std::string& kv : settings) cmd += " " + Quoted(kv);
   cmd += " > " + Quoted(dir + "/log") + " 2>&1";
@@ -70,20 +71,25 @@ StatusOr<ScalingRun> TrainUnderMpirun(const std::string& self, int ranks, double
 }
 
 StatusOr<Report> Run(const BenchArgs& args, const BenchContext& context) {
-  if (std::string(LPT_MPIEXEC).empty()) return Status::FailedPrecondition("this build has no MPI (no mpirun)");
+  if (std::string(LPT_MPIEXEC).empty())
+    return Status::FailedPrecondition("this build has no MPI (no mpirun)");
   LPT_ASSIGN_OR_RETURN(const double seconds, args.Number("seconds", 5, 86400));
   std::vector<ScalingRun> runs;
   Report report;
   for (int ranks : {1, 2}) {
-    if (context.progress) context.progress("bench scaling: training with " + std::to_string(ranks) + " rank(s)");
-    LPT_ASSIGN_OR_RETURN(const ScalingRun run, TrainUnderMpirun(context.self, ranks, seconds, args.settings));
-    report.text += StrFormat("%d rank(s): %s SPS (median of %d iterations), sync %.2f%% of an iteration\n", ranks,
-                             WithThousands(static_cast<long long>(run.sps)).c_str(), run.iterations - 1,
-                             100 * run.sync_fraction);
+    if (context.progress)
+      context.progress("bench scaling: training with " + std::to_string(ranks) + " rank(s)");
+    LPT_ASSIGN_OR_RETURN(const ScalingRun run,
+                         TrainUnderMpirun(context.self, ranks, seconds, args.settings));
+    report.text +=
+        StrFormat("%d rank(s): %s SPS (median of %d iterations), sync %.2f%% of an iteration\n",
+                  ranks, WithThousands(static_cast<long long>(run.sps)).c_str(), run.iterations - 1,
+                  100 * run.sync_fraction);
     runs.push_back(run);
   }
   const double scaling = runs[1].sps / runs[0].sps;
-  report.text += StrFormat("scaling_2_ranks %.3f   sync_fraction %.4f\n", scaling, runs[1].sync_fraction);
+  report.text +=
+      StrFormat("scaling_2_ranks %.3f   sync_fraction %.4f\n", scaling, runs[1].sync_fraction);
   JsonWriter json(/*digits=*/9);
   json.BeginObject()
       .String("bench", "scaling")
@@ -103,8 +109,10 @@ Bench ScalingBench() {
   b.name = "scaling";
   b.summary = "training with 1 and 2 ranks under mpirun: scaling and sync share";
   b.description =
-      "Train with 1 and then 2 ranks under mpirun (one thread per rank) and report scaling_2_ranks (total SPS, 2 "
-      "ranks / 1 rank) and sync_fraction (curriculum + gradient sync share of iteration time with 2 ranks).";
+      "Train with 1 and then 2 ranks under mpirun (one thread per rank) and report scaling_2_ranks "
+      "(total SPS, 2 "
+      "ranks / 1 rank) and sync_fraction (curriculum + gradient sync share of iteration time with "
+      "2 ranks).";
   b.options = {{"seconds", "training time per run", "90"}};
   b.takes_config = true;
   b.run = Run;

@@ -2,6 +2,8 @@
 
 namespace lpt::bench {
 
-std::vector<Bench> TorchBenches() { return {TrainBench(), CheckpointBench(), CommBench(), ScalingBench()}; }
+std::vector<Bench> TorchBenches() {
+  return {TrainBench(), CheckpointBench(), CommBench(), ScalingBench()};
+}
 
 }  // namespace lpt::bench

@@ -106,8 +106,10 @@ StatusOr<Report> Run(const BenchArgs& args, const BenchContext& context) {
   run::RunConfig random_config = config;
   random_config.curriculum.use_lp = false;
   const trainer::TrainOptions quiet;
-  LPT_ASSIGN_OR_RETURN(std::unique_ptr<trainer::Trainer> lp, trainer::Trainer::Create(lp_config, quiet));
-  LPT_ASSIGN_OR_RETURN(std::unique_ptr<trainer::Trainer> random, trainer::Trainer::Create(random_config, quiet));
+  LPT_ASSIGN_OR_RETURN(std::unique_ptr<trainer::Trainer> lp,
+                       trainer::Trainer::Create(lp_config, quiet));
+  LPT_ASSIGN_OR_RETURN(std::unique_ptr<trainer::Trainer> random,
+                       trainer::Trainer::Create(random_config, quiet));
   // Warm-up (allocation, first touch), then rounds of: an LP iteration, a DiscreteRandom
   // iteration, one learner-only update and an env-only burst, so every figure is taken under
   // the same machine conditions; medians over the rounds.
@@ -125,7 +127,8 @@ StatusOr<Report> Run(const BenchArgs& args, const BenchContext& context) {
     learner_sps.push_back(learner_bench.Burst());
     env_sps.push_back(env_bench->Burst(100));
     if (context.progress) {
-      context.progress(StrFormat("bench train: %zu rounds, %.0f s", lp_sps.size(), watch.Seconds()));
+      context.progress(
+          StrFormat("bench train: %zu rounds, %.0f s", lp_sps.size(), watch.Seconds()));
     }
   }
   const size_t n = lp_sps.size();
@@ -141,28 +144,37 @@ StatusOr<Report> Run(const BenchArgs& args, const BenchContext& context) {
   // DiscreteRandom iteration next to it.
   std::vector<double> ratio(n);
   for (size_t i = 0; i < n; ++i) ratio[i] = lp_sps[i] / random_sps[i];
-  const double relative_degradation = 100.0 * (1.0 - Median(ratio, n - tenth, n) / Median(ratio, 0, tenth));
+  const double relative_degradation =
+      100.0 * (1.0 - Median(ratio, n - tenth, n) / Median(ratio, 0, tenth));
   const double efficiency = lp_mid / std::min(env_only, learner_only);
-  const long long per_iteration = static_cast<long long>(config.trainer.num_steps) * config.num_envs *
-                                  config.task.num_agents;
+  const long long per_iteration =
+      static_cast<long long>(config.trainer.num_steps) * config.num_envs * config.task.num_agents;
 
   Report report;
   std::string& t = report.text;
-  t += StrFormat("medians over %zu rounds (each: an LP iteration, a DiscreteRandom iteration, a learner-only update, "
-                 "an env-only burst)\n",
-                 n);
+  t += StrFormat(
+      "medians over %zu rounds (each: an LP iteration, a DiscreteRandom iteration, a learner-only "
+      "update, "
+      "an env-only burst)\n",
+      n);
   t += StrFormat("env only       %12s agent-steps/s  (%d envs x %d agents, random actions)\n",
-                 WithThousands(static_cast<long long>(env_only)).c_str(), config.num_envs, config.task.num_agents);
+                 WithThousands(static_cast<long long>(env_only)).c_str(), config.num_envs,
+                 config.task.num_agents);
   t += StrFormat("learner only   %12s samples/s      (%d epoch(s) x %d minibatches)\n",
-                 WithThousands(static_cast<long long>(learner_only)).c_str(), config.trainer.update_epochs,
-                 config.trainer.num_minibatches);
+                 WithThousands(static_cast<long long>(learner_only)).c_str(),
+                 config.trainer.update_epochs, config.trainer.num_minibatches);
   t += StrFormat("end to end     %12s SPS            (LP curriculum, iterations of %s samples)\n",
-                 WithThousands(static_cast<long long>(lp_mid)).c_str(), WithThousands(per_iteration).c_str());
-  t += StrFormat("efficiency     %12.2f                (end to end / min(env only, learner only))\n", efficiency);
+                 WithThousands(static_cast<long long>(lp_mid)).c_str(),
+                 WithThousands(per_iteration).c_str());
+  t +=
+      StrFormat("efficiency     %12.2f                (end to end / min(env only, learner only))\n",
+                efficiency);
   t += StrFormat("LP / random    %12.3f                (median SPS ratio)\n", lp_mid / random_mid);
-  t += StrFormat("degradation    %11.2f%%                (LP, first vs last tenth: %.0f -> %.0f SPS; against the "
-                 "paired random iterations: %.2f%%)\n",
-                 degradation, lp_start, lp_end, relative_degradation);
+  t += StrFormat(
+      "degradation    %11.2f%%                (LP, first vs last tenth: %.0f -> %.0f SPS; against "
+      "the "
+      "paired random iterations: %.2f%%)\n",
+      degradation, lp_start, lp_end, relative_degradation);
   JsonWriter json(/*digits=*/9);
   json.BeginObject()
       .String("bench", "train")
@@ -187,7 +199,8 @@ Bench TrainBench() {
   b.name = "train";
   b.summary = "the trainer's SPS: env only, learner only, end to end, LP vs random";
   b.description =
-      "Measure env-only SPS, learner-only samples/s, end-to-end SPS, and LP vs DiscreteRandom SPS over a run "
+      "Measure env-only SPS, learner-only samples/s, end-to-end SPS, and LP vs DiscreteRandom SPS "
+      "over a run "
       "(interleaved iterations).";
   b.options = {{"seconds", "length of the LP vs DiscreteRandom phase", "600"}};
   b.takes_config = true;

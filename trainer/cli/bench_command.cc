@@ -1,10 +1,9 @@
 // lptrain bench NAME [options]: runs one bench of the harness's table and prints its report
 // (with --json, one JSON object as the last line).
 #include <cstdio>
+#include <cxxopts.hpp>
 #include <string>
 #include <vector>
-
-#include <cxxopts.hpp>
 
 #include "trainer/bench/harness.h"
 #include "trainer/cli/command_options.h"
@@ -23,7 +22,8 @@ int RunBench(int argc, char** argv, const CommandContext& context) {
       std::printf("usage: lptrain bench NAME [options]; NAME is one of: %s\n", known.c_str());
       return name.empty() ? kExitUsage : kExitOk;
     }
-    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: %s)\n", name.c_str(), known.c_str());
+    std::fprintf(stderr, "lptrain bench: unknown benchmark '%s' (known: %s)\n", name.c_str(),
+                 known.c_str());
     return kExitUsage;
   }
   const std::string command = "lptrain bench " + b->name;
@@ -32,7 +32,8 @@ int RunBench(int argc, char** argv, const CommandContext& context) {
     if (o.flag) {
       options.add_options()(o.name, o.help);
     } else {
-      options.add_options()(o.name, o.help, cxxopts::value<std::string>()->default_value(o.default_value));
+      options.add_options()(o.name, o.help,
+                            cxxopts::value<std::string>()->default_value(o.default_value));
     }
   }
   options.add_options()("json", "print one JSON object as the last line");
@@ -57,12 +58,15 @@ int RunBench(int argc, char** argv, const CommandContext& context) {
       return kExitUsage;
     }
     bench_args.config = *config;
-    if (args.count("overrides")) bench_args.settings = args["overrides"].as<std::vector<std::string>>();
+    if (args.count("overrides"))
+      bench_args.settings = args["overrides"].as<std::vector<std::string>>();
   }
   bench::BenchContext bench_context;
   bench_context.world = context.world;
   bench_context.self = context.self;
-  bench_context.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  bench_context.progress = [](const std::string& line) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
   const StatusOr<bench::Report> report = b->run(bench_args, bench_context);
   if (!report.ok()) {
     std::fprintf(stderr, "%s: %s\n", command.c_str(), report.status().message().c_str());

@@ -7,9 +7,10 @@
 namespace lpt::cli {
 
 void AddConfigOptions(cxxopts::Options* options) {
-  options->add_options()
-      ("config", "YAML config file (keys as in `lptrain config`)", cxxopts::value<std::string>())
-      ("overrides", "key=value settings, after the file", cxxopts::value<std::vector<std::string>>());
+  options->add_options()("config", "YAML config file (keys as in `lptrain config`)",
+                         cxxopts::value<std::string>())("overrides",
+                                                        "key=value settings, after the file",
+                                                        cxxopts::value<std::vector<std::string>>());
   options->parse_positional({"overrides"});
   options->positional_help("[key=value ...]");
 }
@@ -31,7 +32,8 @@ bool NoStrayArguments(const cxxopts::ParseResult& args, const char* command) {
 }
 
 Status ApplyConfigArguments(const cxxopts::ParseResult& args, run::ConfigBuilder* builder) {
-  if (args.count("config")) LPT_RETURN_IF_ERROR(builder->LoadYaml(args["config"].as<std::string>()));
+  if (args.count("config"))
+    LPT_RETURN_IF_ERROR(builder->LoadYaml(args["config"].as<std::string>()));
   if (args.count("overrides")) {
     for (const std::string& kv : args["overrides"].as<std::vector<std::string>>()) {
       LPT_RETURN_IF_ERROR(builder->SetArgument(kv));

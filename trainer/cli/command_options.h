@@ -2,9 +2,8 @@
 #ifndef LPTRAIN_TRAINER_CLI_COMMAND_OPTIONS_H_
 #define LPTRAIN_TRAINER_CLI_COMMAND_OPTIONS_H_
 
-#include <optional>
-
 #include <cxxopts.hpp>
+#include <optional>
 
 #include "common/status.h"
 #include "trainer/run/config.h"

@@ -2,10 +2,9 @@
 
 #include <cstdio>
 #include <cstring>
+#include <cxxopts.hpp>
 #include <exception>
 #include <string>
-
-#include <cxxopts.hpp>
 
 #include "trainer/bench/harness.h"
 #include "trainer/cli/exit_codes.h"
@@ -40,10 +39,12 @@ const Command* FindCommand(const char* name) {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"train", "train agents with PPO (lptrain train --help)", RunTrain, true},
-      {"config", "list every configuration key, or print a resolved configuration", RunConfig, false},
-      {"inspect", "show what a checkpoint holds (metadata, config, parameters, curriculum, ranks)", RunInspect,
+      {"config", "list every configuration key, or print a resolved configuration", RunConfig,
        false},
-      {"render", "print an arena map and the agents' inventories after K random steps", RunRender, false},
+      {"inspect", "show what a checkpoint holds (metadata, config, parameters, curriculum, ranks)",
+       RunInspect, false},
+      {"render", "print an arena map and the agents' inventories after K random steps", RunRender,
+       false},
       {"bench", "benchmarks (lptrain bench NAME --help), listed below", RunBench, false},
   };
   return commands;
@@ -78,7 +79,8 @@ int Main(int argc, char** argv) {
     rc = kExitUsage;
   } catch (const std::exception& e) {
     // A rank that fails alone must not leave the others waiting in a collective.
-    if (world->size > 1) distributed::AbortWorld(kExitRuntimeError, "lptrain: error: " + std::string(e.what()));
+    if (world->size > 1)
+      distributed::AbortWorld(kExitRuntimeError, "lptrain: error: " + std::string(e.what()));
     std::fprintf(stderr, "lptrain: error: %s\n", e.what());
     rc = kExitRuntimeError;
   }

@@ -1,9 +1,8 @@
 // lptrain config: every configuration key with its default, allowed values and meaning; with
 // key=value arguments or --config, the resolved configuration instead.
 #include <cstdio>
-#include <string>
-
 #include <cxxopts.hpp>
+#include <string>
 
 #include "trainer/cli/command_options.h"
 #include "trainer/cli/commands.h"
@@ -22,8 +21,8 @@ int RunConfig(int argc, char** argv, const CommandContext&) {
   const cxxopts::ParseResult& args = *parsed;
   if (!args.count("config") && !args.count("overrides")) {
     for (const run::KeyDoc& k : run::DescribeKeys()) {
-      std::printf("%-50s %-14s %s\n%50s %s\n", k.key.c_str(), k.default_value.c_str(), k.doc.c_str(), "",
-                  k.allowed.c_str());
+      std::printf("%-50s %-14s %s\n%50s %s\n", k.key.c_str(), k.default_value.c_str(),
+                  k.doc.c_str(), "", k.allowed.c_str());
     }
     return kExitOk;
   }

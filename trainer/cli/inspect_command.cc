@@ -4,10 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cxxopts.hpp>
 #include <numeric>
 #include <string>
-
-#include <cxxopts.hpp>
 
 #include "common/counters.h"
 #include "common/json.h"
@@ -59,7 +58,8 @@ struct Summary {
 };
 
 template <typename T>
-const std::vector<T>* Find(const std::map<std::string, std::vector<T>>& m, const std::string& name) {
+const std::vector<T>* Find(const std::map<std::string, std::vector<T>>& m,
+                           const std::string& name) {
   const auto it = m.find(name);
   return it == m.end() ? nullptr : &it->second;
 }
@@ -92,23 +92,27 @@ Summary Summarize(const io::CheckpointData& d, int top_n) {
     const auto* samples = Find(c.i64, "slot_count");  // results applied to the task
     const auto* label = Find(c.i64, "slot_label");
     const auto* names = Find(c.str, "label_names");
-    if (const auto* cap = Find(c.i64, "capacity"); cap != nullptr && !cap->empty()) s.pool = (*cap)[0];
+    if (const auto* cap = Find(c.i64, "capacity"); cap != nullptr && !cap->empty())
+      s.pool = (*cap)[0];
     if (names != nullptr) s.labels = static_cast<int64_t>(names->size());
     s.counters = ListCounters(c);
     const size_t n = active != nullptr ? active->size() : 0;
-    const bool complete = ids && raw && fast && slow && samples && label && ids->size() == n && raw->size() == n &&
-                          fast->size() == n && slow->size() == n && samples->size() == n && label->size() == n;
+    const bool complete = ids && raw && fast && slow && samples && label && ids->size() == n &&
+                          raw->size() == n && fast->size() == n && slow->size() == n &&
+                          samples->size() == n && label->size() == n;
     std::vector<size_t> slots;
     for (size_t i = 0; complete && i < n; ++i) {
       if ((*active)[i]) slots.push_back(i);
     }
     s.active = static_cast<int64_t>(slots.size());
-    std::stable_sort(slots.begin(), slots.end(), [&](size_t a, size_t b) { return (*raw)[a] > (*raw)[b]; });
+    std::stable_sort(slots.begin(), slots.end(),
+                     [&](size_t a, size_t b) { return (*raw)[a] > (*raw)[b]; });
     for (size_t k = 0; k < slots.size() && static_cast<int>(k) < top_n; ++k) {
       const size_t i = slots[k];
       TopTask t{(*ids)[i], "", (*raw)[i], (*fast)[i], (*slow)[i], (*samples)[i]};
       const int64_t l = (*label)[i];
-      if (names != nullptr && l >= 0 && l < static_cast<int64_t>(names->size())) t.label = (*names)[l];
+      if (names != nullptr && l >= 0 && l < static_cast<int64_t>(names->size()))
+        t.label = (*names)[l];
       s.top.push_back(t);
     }
   }
@@ -118,12 +122,15 @@ Summary Summarize(const io::CheckpointData& d, int top_n) {
     if (env == d.groups.end()) break;
     RankSummary rs;
     rs.rank = r;
-    if (const auto* layout = Find(env->second.i64, "layout"); layout != nullptr && layout->size() >= 2) {
+    if (const auto* layout = Find(env->second.i64, "layout");
+        layout != nullptr && layout->size() >= 2) {
       rs.envs = (*layout)[0];
       rs.agents = (*layout)[1];
     }
-    if (const auto* steps = Find(env->second.i64, "env.step"); steps != nullptr && !steps->empty()) {
-      rs.mean_step = std::accumulate(steps->begin(), steps->end(), 0.0) / static_cast<double>(steps->size());
+    if (const auto* steps = Find(env->second.i64, "env.step");
+        steps != nullptr && !steps->empty()) {
+      rs.mean_step =
+          std::accumulate(steps->begin(), steps->end(), 0.0) / static_cast<double>(steps->size());
     }
     if (const auto tasks = d.groups.find(base + "tasks"); tasks != d.groups.end()) {
       run::DriverCounters c;
@@ -151,8 +158,16 @@ void PrintJson(const std::string& path, const io::CheckpointData& d, const Summa
     j.EndArray().Int("count", static_cast<int64_t>(p.count)).Number("l2_norm", p.norm).EndObject();
   }
   j.EndArray().Int("total_parameters", static_cast<int64_t>(s.total_params));
-  j.Key("optimizer").BeginObject().Int("adam_step", s.adam_step).Number("learning_rate", s.lr).EndObject();
-  j.Key("curriculum").BeginObject().Int("pool_size", s.pool).Int("active_tasks", s.active).Int("labels", s.labels);
+  j.Key("optimizer")
+      .BeginObject()
+      .Int("adam_step", s.adam_step)
+      .Number("learning_rate", s.lr)
+      .EndObject();
+  j.Key("curriculum")
+      .BeginObject()
+      .Int("pool_size", s.pool)
+      .Int("active_tasks", s.active)
+      .Int("labels", s.labels);
   for (const auto& [k, v] : s.counters) j.Int(k, v);
   j.Key("top_tasks").BeginArray();
   for (const TopTask& t : s.top) {
@@ -180,12 +195,14 @@ void PrintJson(const std::string& path, const io::CheckpointData& d, const Summa
   std::printf("%s\n", j.text().c_str());
 }
 
-void PrintText(const std::string& path, const io::CheckpointData& d, const Summary& s, bool show_config) {
+void PrintText(const std::string& path, const io::CheckpointData& d, const Summary& s,
+               bool show_config) {
   std::printf("%s\n", path.c_str());
   for (const auto& [k, v] : d.text_attrs) {
     if (k != "config") std::printf("  %-16s %s\n", k.c_str(), v.c_str());
   }
-  for (const auto& [k, v] : d.int_attrs) std::printf("  %-16s %s\n", k.c_str(), WithThousands(v).c_str());
+  for (const auto& [k, v] : d.int_attrs)
+    std::printf("  %-16s %s\n", k.c_str(), WithThousands(v).c_str());
   std::printf("  groups          ");
   for (const auto& [g, b] : d.groups) {
     if (g.rfind("ranks/", 0) != 0) std::printf(" /%s", g.c_str());
@@ -197,43 +214,46 @@ void PrintText(const std::string& path, const io::CheckpointData& d, const Summa
               static_cast<long long>(s.adam_step), s.lr);
   std::printf("  %-24s %-14s %10s %12s\n", "name", "shape", "count", "L2 norm");
   for (const Param& p : s.params) {
-    std::printf("  %-24s %-14s %10zu %12.5g\n", p.name.c_str(), ShapeText(p.shape).c_str(), p.count, p.norm);
+    std::printf("  %-24s %-14s %10zu %12.5g\n", p.name.c_str(), ShapeText(p.shape).c_str(), p.count,
+                p.norm);
   }
 
-  std::printf("\ncurriculum: pool %lld, %lld active tasks, %lld labels\n", static_cast<long long>(s.pool),
-              static_cast<long long>(s.active), static_cast<long long>(s.labels));
+  std::printf("\ncurriculum: pool %lld, %lld active tasks, %lld labels\n",
+              static_cast<long long>(s.pool), static_cast<long long>(s.active),
+              static_cast<long long>(s.labels));
   std::string line = " ";
   for (const auto& [k, v] : s.counters) line += " " + k + " " + WithThousands(v);
   std::printf("%s\n", line.c_str());
   if (!s.top.empty()) {
-    std::printf("  top tasks by learning progress:\n  %-20s %9s %8s %8s %8s  %s\n", "task id", "LP", "fast", "slow",
-                "results", "label");
+    std::printf("  top tasks by learning progress:\n  %-20s %9s %8s %8s %8s  %s\n", "task id", "LP",
+                "fast", "slow", "results", "label");
     for (const TopTask& t : s.top) {
-      std::printf("  %-20llu %9.4f %8.4f %8.4f %8lld  %s\n", static_cast<unsigned long long>(t.id), t.lp, t.fast,
-                  t.slow, static_cast<long long>(t.results), t.label.c_str());
+      std::printf("  %-20llu %9.4f %8.4f %8.4f %8lld  %s\n", static_cast<unsigned long long>(t.id),
+                  t.lp, t.fast, t.slow, static_cast<long long>(t.results), t.label.c_str());
     }
   }
 
-  std::printf("\nranks\n  %-5s %6s %8s %14s %10s %10s\n", "rank", "envs", "agents", "mean env step", "episodes",
-              "results");
+  std::printf("\nranks\n  %-5s %6s %8s %14s %10s %10s\n", "rank", "envs", "agents", "mean env step",
+              "episodes", "results");
   for (const RankSummary& r : s.ranks) {
     std::printf("  %-5d %6lld %8lld %14.1f %10lld %10lld\n", r.rank, static_cast<long long>(r.envs),
                 static_cast<long long>(r.agents), r.mean_step, static_cast<long long>(r.episodes),
                 static_cast<long long>(r.results));
   }
   const auto config = d.text_attrs.find("config");
-  if (show_config && config != d.text_attrs.end()) std::printf("\nconfig\n%s", config->second.c_str());
+  if (show_config && config != d.text_attrs.end())
+    std::printf("\nconfig\n%s", config->second.c_str());
 }
 
 }  // namespace
 
 int RunInspect(int argc, char** argv, const CommandContext&) {
   cxxopts::Options options("lptrain inspect", "Show what a checkpoint holds.");
-  options.add_options()
-      ("checkpoint", "checkpoint file (RUN_DIR/checkpoints/ckpt-<iteration>.h5)", cxxopts::value<std::string>())
-      ("json", "one JSON object instead of text (for scripts)")
-      ("top", "tasks listed by learning progress", cxxopts::value<int>()->default_value("10"))
-      ("no-config", "leave the config out of the text output");
+  options.add_options()("checkpoint", "checkpoint file (RUN_DIR/checkpoints/ckpt-<iteration>.h5)",
+                        cxxopts::value<std::string>())(
+      "json", "one JSON object instead of text (for scripts)")(
+      "top", "tasks listed by learning progress", cxxopts::value<int>()->default_value("10"))(
+      "no-config", "leave the config out of the text output");
   options.parse_positional({"checkpoint"});
   options.positional_help("CKPT");
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);

@@ -22,14 +22,16 @@ std::string ProgressLine(const ProgressPoint& at, const run::MetricsRow& row, bo
     const double v = row.Get(key, std::nan(""));
     return std::isnan(v) ? std::string("-") : StrFormat(format, v);
   };
-  return StrFormat("%siter %lld/%lld  steps %s (%.0f%%)  %s SPS  return %s  ore %s battery %s hearts %s  "
-                   "LP: gini %.2f evicted %.0f  eta %dm%02ds",
-                   bar.c_str(), static_cast<long long>(at.iteration), static_cast<long long>(at.planned_iterations),
-                   WithThousands(at.agent_steps).c_str(), 100 * frac,
-                   WithThousands(static_cast<long long>(sps)).c_str(), show("charts/episode_return", "%.3f").c_str(),
-                   show("env/ore_red.gained", "%.2f").c_str(), show("env/battery_red.gained", "%.2f").c_str(),
-                   show("env/hearts_made", "%.3f").c_str(), row.Get("curriculum/gini_sampling"),
-                   row.Get("curriculum/evicted"), static_cast<int>(left) / 60, static_cast<int>(left) % 60);
+  return StrFormat(
+      "%siter %lld/%lld  steps %s (%.0f%%)  %s SPS  return %s  ore %s battery %s hearts %s  "
+      "LP: gini %.2f evicted %.0f  eta %dm%02ds",
+      bar.c_str(), static_cast<long long>(at.iteration),
+      static_cast<long long>(at.planned_iterations), WithThousands(at.agent_steps).c_str(),
+      100 * frac, WithThousands(static_cast<long long>(sps)).c_str(),
+      show("charts/episode_return", "%.3f").c_str(), show("env/ore_red.gained", "%.2f").c_str(),
+      show("env/battery_red.gained", "%.2f").c_str(), show("env/hearts_made", "%.3f").c_str(),
+      row.Get("curriculum/gini_sampling"), row.Get("curriculum/evicted"),
+      static_cast<int>(left) / 60, static_cast<int>(left) % 60);
 }
 
 }  // namespace lpt::cli

@@ -1,14 +1,13 @@
 // lptrain render: a picture of an arena after K random steps, to check the simulator by eye.
 #include <cstdio>
+#include <cxxopts.hpp>
 #include <string>
 #include <vector>
 
-#include <cxxopts.hpp>
-
 #include "envsim/arena.h"
+#include "envsim/random_actions.h"
 #include "envsim/render.h"
 #include "envsim/step_storage.h"
-#include "envsim/random_actions.h"
 #include "trainer/cli/command_options.h"
 #include "trainer/cli/commands.h"
 #include "trainer/cli/exit_codes.h"
@@ -19,11 +18,11 @@ int RunRender(int argc, char** argv, const CommandContext&) {
   cxxopts::Options options("lptrain render",
                            "Print an arena map and the agents' inventories after K steps of "
                            "uniformly random actions (desync off, so it is one episode).");
-  options.add_options()
-      ("seed", "map and action seed", cxxopts::value<uint64_t>()->default_value("0"))
-      ("steps", "random steps to take before printing", cxxopts::value<int>()->default_value("200"))
-      ("recipe", "task recipe (arena, arena_basic_easy_shaped)",
-       cxxopts::value<std::string>()->default_value("arena"));
+  options.add_options()("seed", "map and action seed",
+                        cxxopts::value<uint64_t>()->default_value("0"))(
+      "steps", "random steps to take before printing", cxxopts::value<int>()->default_value("200"))(
+      "recipe", "task recipe (arena, arena_basic_easy_shaped)",
+      cxxopts::value<std::string>()->default_value("arena"));
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
   if (!parsed) return kExitOk;
   const cxxopts::ParseResult& args = *parsed;
@@ -61,9 +60,9 @@ int RunRender(int argc, char** argv, const CommandContext&) {
   }
 
   std::printf("arena '%s', seed %llu: episode %lld, step %d of %d (%d random steps taken)\n\n",
-              args["recipe"].as<std::string>().c_str(),
-              static_cast<unsigned long long>(opts.seed), static_cast<long long>(batch.episode(0)),
-              batch.step(0), batch.episode_length(0), steps);
+              args["recipe"].as<std::string>().c_str(), static_cast<unsigned long long>(opts.seed),
+              static_cast<long long>(batch.episode(0)), batch.step(0), batch.episode_length(0),
+              steps);
   std::fputs(envsim::RenderMap(batch, 0).c_str(), stdout);
   std::printf("%s\n\n", envsim::Legend().c_str());
   std::fputs(envsim::RenderAgents(batch, 0).c_str(), stdout);

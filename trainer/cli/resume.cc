@@ -20,12 +20,14 @@ struct ShapeKey {
 constexpr ShapeKey kShapeKeys[] = {
     {"trainer.hidden_size", [](const run::RunConfig& c) { return c.trainer.hidden_size; }},
     {"trainer.conv_channels", [](const run::RunConfig& c) { return c.trainer.conv_channels; }},
-    {"trainer.use_lstm", [](const run::RunConfig& c) { return static_cast<int>(c.trainer.use_lstm); }},
+    {"trainer.use_lstm",
+     [](const run::RunConfig& c) { return static_cast<int>(c.trainer.use_lstm); }},
 };
 
 bool SameDirectory(const std::string& a, const std::string& b) {
   char ra[PATH_MAX], rb[PATH_MAX];
-  return ::realpath(a.c_str(), ra) != nullptr && ::realpath(b.c_str(), rb) != nullptr && std::strcmp(ra, rb) == 0;
+  return ::realpath(a.c_str(), ra) != nullptr && ::realpath(b.c_str(), rb) != nullptr &&
+         std::strcmp(ra, rb) == 0;
 }
 
 // The saved config of a checkpoint, resolved.
@@ -55,7 +57,8 @@ StatusOr<ResumePlan> PlanResume(const ResumeRequest& request) {
   for (const std::string& path : candidates) {
     // A file that cannot be resumed from: an error for an explicit checkpoint, skipped by auto.
     const auto unusable = [&](const Status& st, const std::string& what) -> Status {
-      if (mode != "auto") return Status::InvalidArgument("--resume " + path + ": " + what + st.message());
+      if (mode != "auto")
+        return Status::InvalidArgument("--resume " + path + ": " + what + st.message());
       plan.notes.push_back("warning: skipping checkpoint " + path + ": " + st.message());
       ++damaged;
       return Status::Ok();
@@ -77,10 +80,10 @@ StatusOr<ResumePlan> PlanResume(const ResumeRequest& request) {
     LPT_ASSIGN_OR_RETURN(const run::RunConfig config, builder.Resolve());
     for (const ShapeKey& k : kShapeKeys) {
       if (k.get(saved) != k.get(config)) {
-        return Status::InvalidArgument("--resume " + path + ": " + k.key + "=" + std::to_string(k.get(config)) +
-                                       " changes the model's shape (the checkpoint has " +
-                                       std::to_string(k.get(saved)) +
-                                       "); a resumed run keeps it (start a new run instead)");
+        return Status::InvalidArgument(
+            "--resume " + path + ": " + k.key + "=" + std::to_string(k.get(config)) +
+            " changes the model's shape (the checkpoint has " + std::to_string(k.get(saved)) +
+            "); a resumed run keeps it (start a new run instead)");
       }
     }
     const Status fits = request.check ? request.check(*data, config) : Status::Ok();
@@ -103,8 +106,8 @@ StatusOr<ResumePlan> PlanResume(const ResumeRequest& request) {
     return plan;
   }
   if (damaged > 0) {
-    return Status::InvalidArgument("--resume auto: none of the " + std::to_string(damaged) + " checkpoint(s) in " +
-                                   run::CheckpointDir(request.run_dir) +
+    return Status::InvalidArgument("--resume auto: none of the " + std::to_string(damaged) +
+                                   " checkpoint(s) in " + run::CheckpointDir(request.run_dir) +
                                    " is usable (see the warnings); nothing was changed");
   }
   // Nothing to resume: a fresh run with the user's settings; `auto` in a run directory that
@@ -113,7 +116,8 @@ StatusOr<ResumePlan> PlanResume(const ResumeRequest& request) {
   const std::string config_file = run::ConfigFile(request.run_dir);
   if (mode == "auto" && PathExists(config_file)) {
     LPT_RETURN_IF_ERROR(builder.LoadYaml(config_file));
-    plan.notes.push_back("no checkpoint in " + request.run_dir + " yet: starting its run again from config.yaml");
+    plan.notes.push_back("no checkpoint in " + request.run_dir +
+                         " yet: starting its run again from config.yaml");
   }
   if (request.user_settings) LPT_RETURN_IF_ERROR(request.user_settings(&builder));
   LPT_ASSIGN_OR_RETURN(const run::RunConfig config, builder.Resolve());
@@ -121,7 +125,8 @@ StatusOr<ResumePlan> PlanResume(const ResumeRequest& request) {
   return plan;
 }
 
-std::string DefaultRunDir(const std::string& mode, const std::string& run_name, const std::string& timestamp) {
+std::string DefaultRunDir(const std::string& mode, const std::string& run_name,
+                          const std::string& timestamp) {
   if (mode != "auto" && mode != "none") {
     if (const std::optional<std::string> dir = run::RunDirOfCheckpoint(mode)) return *dir;
   }
@@ -131,21 +136,24 @@ std::string DefaultRunDir(const std::string& mode, const std::string& run_name, 
 Status CheckRunDirectory(const std::string& run_dir, const std::string& mode) {
   if (!run::HoldsRun(run_dir)) return Status::Ok();
   if (mode == "none") {
-    return Status::InvalidArgument(run_dir +
-                                   " already holds a run (metrics.jsonl); continue it with --resume auto, or "
-                                   "choose another --run-dir (nothing was changed)");
+    return Status::InvalidArgument(
+        run_dir +
+        " already holds a run (metrics.jsonl); continue it with --resume auto, or "
+        "choose another --run-dir (nothing was changed)");
   }
   if (mode != "auto") {
     const std::optional<std::string> owner = run::RunDirOfCheckpoint(mode);
     if (!owner || !SameDirectory(*owner, run_dir)) {
-      return Status::InvalidArgument(run_dir + " holds another run (metrics.jsonl) than the one of " + mode +
+      return Status::InvalidArgument(run_dir +
+                                     " holds another run (metrics.jsonl) than the one of " + mode +
                                      "; resume into a new --run-dir (nothing was changed)");
     }
   }
   return Status::Ok();
 }
 
-StatusOr<std::vector<std::string>> MoveNewerCheckpointsAside(const std::string& run_dir, int64_t iteration) {
+StatusOr<std::vector<std::string>> MoveNewerCheckpointsAside(const std::string& run_dir,
+                                                             int64_t iteration) {
   std::vector<std::string> notes;
   for (const io::CheckpointEntry& e : io::ListCheckpoints(run::CheckpointDir(run_dir))) {
     if (e.iteration <= iteration) continue;
@@ -159,17 +167,20 @@ StatusOr<std::vector<std::string>> MoveNewerCheckpointsAside(const std::string& 
   return notes;
 }
 
-StatusOr<std::vector<std::string>> PrepareRunDirectory(const std::string& run_dir, const ResumePlan& plan) {
+StatusOr<std::vector<std::string>> PrepareRunDirectory(const std::string& run_dir,
+                                                       const ResumePlan& plan) {
   std::vector<std::string> notes;
   LPT_RETURN_IF_ERROR(MakeDirs(run_dir));
   LPT_RETURN_IF_ERROR(WriteFileAtomically(run::ConfigFile(run_dir), plan.config_yaml));
-  LPT_ASSIGN_OR_RETURN(const int64_t moved, run::TruncateMetrics(run::MetricsFile(run_dir), plan.iteration,
-                                                                 run::DiscardedMetricsFile(run_dir)));
+  LPT_ASSIGN_OR_RETURN(const int64_t moved,
+                       run::TruncateMetrics(run::MetricsFile(run_dir), plan.iteration,
+                                            run::DiscardedMetricsFile(run_dir)));
   if (plan.checkpoint) {
     LPT_ASSIGN_OR_RETURN(notes, MoveNewerCheckpointsAside(run_dir, plan.iteration));
   }
   if (moved > 0) {
-    notes.push_back(std::to_string(moved) + " metrics row(s) logged after iteration " + std::to_string(plan.iteration) +
+    notes.push_back(std::to_string(moved) + " metrics row(s) logged after iteration " +
+                    std::to_string(plan.iteration) +
                     " moved to metrics.discarded.jsonl (the run continues from that iteration)");
   }
   return notes;

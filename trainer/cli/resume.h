@@ -47,7 +47,8 @@ StatusOr<ResumePlan> PlanResume(const ResumeRequest& request);
 
 // The run directory when --run-dir is not given: the one holding the checkpoint resumed from
 // (RUN_DIR/checkpoints/ckpt-N.h5), else runs/<run_name>, else runs/<timestamp>.
-std::string DefaultRunDir(const std::string& mode, const std::string& run_name, const std::string& timestamp);
+std::string DefaultRunDir(const std::string& mode, const std::string& run_name,
+                          const std::string& timestamp);
 
 // Refuses (InvalidArgument, nothing changed) to let a run take over a directory that holds
 // another: `none` into a directory with a run, or a checkpoint of another run directory into
@@ -58,11 +59,13 @@ Status CheckRunDirectory(const std::string& run_dir, const std::string& mode);
 // logged after the plan's iteration to metrics.discarded.jsonl and (on resume) the checkpoints
 // newer than it to checkpoints/discarded/, so the metrics continue without a gap or a repeat
 // and `--resume auto` never jumps back to an abandoned continuation. Returns notes.
-StatusOr<std::vector<std::string>> PrepareRunDirectory(const std::string& run_dir, const ResumePlan& plan);
+StatusOr<std::vector<std::string>> PrepareRunDirectory(const std::string& run_dir,
+                                                       const ResumePlan& plan);
 
 // Moves run_dir's checkpoints newer than `iteration` to checkpoints/discarded/; returns one
 // note per file moved.
-StatusOr<std::vector<std::string>> MoveNewerCheckpointsAside(const std::string& run_dir, int64_t iteration);
+StatusOr<std::vector<std::string>> MoveNewerCheckpointsAside(const std::string& run_dir,
+                                                             int64_t iteration);
 
 }  // namespace lpt::cli
 

@@ -5,11 +5,10 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cxxopts.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <cxxopts.hpp>
 
 #include "common/clock.h"
 #include "trainer/cli/command_options.h"
@@ -48,7 +47,9 @@ trainer::TrainSink ConsoleSink(const distributed::WorldInfo& world) {
   sink.warning = [prefix](const std::string& message) {
     std::fprintf(stderr, "%slptrain: warning: %s\n", prefix.c_str(), message.c_str());
   };
-  sink.log = [prefix](const std::string& line) { std::fprintf(stderr, "%s%s\n", prefix.c_str(), line.c_str()); };
+  sink.log = [prefix](const std::string& line) {
+    std::fprintf(stderr, "%s%s\n", prefix.c_str(), line.c_str());
+  };
   return sink;
 }
 
@@ -56,16 +57,19 @@ trainer::TrainSink ConsoleSink(const distributed::WorldInfo& world) {
 
 int RunTrain(int argc, char** argv, const CommandContext& context) {
   const distributed::WorldInfo& world = context.world;
-  cxxopts::Options options("lptrain train", "Train agents with PPO on the arena, the curriculum in the loop.");
-  options.add_options()
-      ("run-dir", "run directory (default runs/<run>, or runs/<date-time>)", cxxopts::value<std::string>())
-      ("resume", "auto: the newest good checkpoint in the run directory (fresh if it has none); none: a new "
-                 "run; or a checkpoint file. On resume the saved config applies, then --config, then key=value",
-       cxxopts::value<std::string>()->default_value("none"))
-      ("max-seconds", "stop (with a checkpoint) after this much wall time (0: no limit)",
-       cxxopts::value<double>()->default_value("0"))
-      ("max-iterations", "stop (with a checkpoint) after this iteration of the run (0: no limit)",
-       cxxopts::value<int64_t>()->default_value("0"));
+  cxxopts::Options options("lptrain train",
+                           "Train agents with PPO on the arena, the curriculum in the loop.");
+  options.add_options()("run-dir", "run directory (default runs/<run>, or runs/<date-time>)",
+                        cxxopts::value<std::string>())(
+      "resume",
+      "auto: the newest good checkpoint in the run directory (fresh if it has none); none: a new "
+      "run; or a checkpoint file. On resume the saved config applies, then --config, then "
+      "key=value",
+      cxxopts::value<std::string>()->default_value("none"))(
+      "max-seconds", "stop (with a checkpoint) after this much wall time (0: no limit)",
+      cxxopts::value<double>()->default_value("0"))(
+      "max-iterations", "stop (with a checkpoint) after this iteration of the run (0: no limit)",
+      cxxopts::value<int64_t>()->default_value("0"));
   AddConfigOptions(&options);
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
   if (!parsed) return kExitOk;
@@ -79,7 +83,8 @@ int RunTrain(int argc, char** argv, const CommandContext& context) {
     return kExitUsage;
   };
   if (resume.empty()) return usage("--resume: give auto, none or a checkpoint file");
-  if (max_iterations < 0) return usage("--max-iterations: " + std::to_string(max_iterations) + " is negative");
+  if (max_iterations < 0)
+    return usage("--max-iterations: " + std::to_string(max_iterations) + " is negative");
   if (StatusOr<run::RunConfig> config = ConfigFromArguments(args); !config.ok()) {
     return usage(config.status().message());
   }
@@ -91,12 +96,14 @@ int RunTrain(int argc, char** argv, const CommandContext& context) {
     std::fprintf(stderr, "lptrain train: %s\n", message.c_str());
     return code;
   };
-  std::string run_dir = args.count("run-dir") ? args["run-dir"].as<std::string>()
-                                              : DefaultRunDir(resume, RunNameOf(args), LocalTimestampName());
+  std::string run_dir = args.count("run-dir")
+                            ? args["run-dir"].as<std::string>()
+                            : DefaultRunDir(resume, RunNameOf(args), LocalTimestampName());
   if (world.size > 1) {
     // Rank 0's default (a date-time name) is the job's.
     std::vector<uint8_t> bytes(run_dir.begin(), run_dir.end());
-    if (!control.BroadcastBytes(&bytes).ok()) return fail(kExitRuntimeError, "could not agree on the run directory");
+    if (!control.BroadcastBytes(&bytes).ok())
+      return fail(kExitRuntimeError, "could not agree on the run directory");
     run_dir.assign(bytes.begin(), bytes.end());
   }
 
@@ -124,7 +131,8 @@ int RunTrain(int argc, char** argv, const CommandContext& context) {
       say(plan.notes);
       StatusOr<std::vector<std::string>> prepared = PrepareRunDirectory(run_dir, plan);
       if (!prepared.ok()) {
-        std::fprintf(stderr, "lptrain train: run directory: %s\n", prepared.status().message().c_str());
+        std::fprintf(stderr, "lptrain train: run directory: %s\n",
+                     prepared.status().message().c_str());
         verdict_code = kExitRuntimeError;
       } else {
         say(*prepared);
@@ -132,7 +140,8 @@ int RunTrain(int argc, char** argv, const CommandContext& context) {
     }
   }
   std::vector<uint8_t> verdict = {static_cast<uint8_t>(verdict_code)};
-  if (!control.BroadcastBytes(&verdict).ok()) return fail(kExitRuntimeError, "could not agree on the run directory");
+  if (!control.BroadcastBytes(&verdict).ok())
+    return fail(kExitRuntimeError, "could not agree on the run directory");
   if (verdict[0] != 0) return verdict[0];
   std::vector<uint8_t> flags = {static_cast<uint8_t>(plan.checkpoint != nullptr)};
   std::vector<uint8_t> yaml(plan.config_yaml.begin(), plan.config_yaml.end());
@@ -143,7 +152,9 @@ int RunTrain(int argc, char** argv, const CommandContext& context) {
   run::ConfigBuilder builder;
   Status st = builder.LoadYamlText(std::string(yaml.begin(), yaml.end()), run_dir + "/config.yaml");
   StatusOr<run::RunConfig> config = st.ok() ? builder.Resolve() : StatusOr<run::RunConfig>(st);
-  if (!config.ok()) return fail(kExitRuntimeError, "the resolved config does not read back: " + config.status().message());
+  if (!config.ok())
+    return fail(kExitRuntimeError,
+                "the resolved config does not read back: " + config.status().message());
 
   trainer::TrainOptions opts;
   opts.run_dir = run_dir;
@@ -172,21 +183,26 @@ int RunTrain(int argc, char** argv, const CommandContext& context) {
   }
   StatusOr<trainer::TrainResult> result = (*trainer)->Run();
   if (!result.ok()) return fail(kExitRuntimeError, result.status().message());
-  if (world.size > 1) std::printf("%sparameter checksum %.17g\n", prefix.c_str(), (*trainer)->ParameterChecksum());
+  if (world.size > 1)
+    std::printf("%sparameter checksum %.17g\n", prefix.c_str(), (*trainer)->ParameterChecksum());
   // SIGINT (Ctrl-C) ends an interactive run: done. SIGTERM/SIGUSR1 (a scheduler's warning):
   // exit 3 on every rank so the batch script requeues the job.
   const bool requeue = result->stop_signal != 0 && result->stop_signal != SIGINT;
   if (!root) return requeue ? kExitStopped : kExitOk;
   if (result->stop_signal != 0) {
-    std::printf("lptrain train: stopped by signal %d after %lld iterations (%lld agent-steps); checkpoint %s\n",
-                result->stop_signal, static_cast<long long>(result->iterations),
-                static_cast<long long>(result->global_step), result->checkpoint.c_str());
+    std::printf(
+        "lptrain train: stopped by signal %d after %lld iterations (%lld agent-steps); checkpoint "
+        "%s\n",
+        result->stop_signal, static_cast<long long>(result->iterations),
+        static_cast<long long>(result->global_step), result->checkpoint.c_str());
     return requeue ? kExitStopped : kExitOk;
   }
   if (result->checkpoint.empty()) result->checkpoint = plan.path + " (resumed; nothing left to do)";
-  std::printf("lptrain train: done, %lld iterations, %lld agent-steps; metrics in %s/metrics.jsonl, checkpoint %s\n",
-              static_cast<long long>(result->iterations), static_cast<long long>(result->global_step),
-              run_dir.c_str(), result->checkpoint.c_str());
+  std::printf(
+      "lptrain train: done, %lld iterations, %lld agent-steps; metrics in %s/metrics.jsonl, "
+      "checkpoint %s\n",
+      static_cast<long long>(result->iterations), static_cast<long long>(result->global_step),
+      run_dir.c_str(), result->checkpoint.c_str());
   return kExitOk;
 }
 

@@ -1,12 +1,12 @@
 #include "trainer/run/config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "common/strings.h"
 
@@ -42,8 +42,10 @@ std::string Trim(const std::string& s) {
 StatusOr<double> ParseValue(const std::string& key, const std::string& text, FieldKind kind) {
   const std::string t = Trim(text);
   if (kind == FieldKind::kBool) {
-    if (t == "true" || t == "True" || t == "TRUE" || t == "yes" || t == "on" || t == "1") return 1.0;
-    if (t == "false" || t == "False" || t == "FALSE" || t == "no" || t == "off" || t == "0") return 0.0;
+    if (t == "true" || t == "True" || t == "TRUE" || t == "yes" || t == "on" || t == "1")
+      return 1.0;
+    if (t == "false" || t == "False" || t == "FALSE" || t == "no" || t == "off" || t == "0")
+      return 0.0;
     return Status::InvalidArgument(key + ": '" + text + "' is not a bool (true/false)");
   }
   char* end = nullptr;
@@ -61,7 +63,8 @@ std::string ShowValue(double v, FieldKind kind) {
 
 std::string RangeText(FieldKind kind, double min, double max) {
   if (kind == FieldKind::kBool) return "true|false";
-  return std::string(FieldKindName(kind)) + " in [" + FormatNumber(min) + ", " + FormatNumber(max) + "]";
+  return std::string(FieldKindName(kind)) + " in [" + FormatNumber(min) + ", " + FormatNumber(max) +
+         "]";
 }
 
 // A numeric key backed by a Field of some part of RunConfig.
@@ -92,7 +95,8 @@ KeySpec ChoiceKey(const std::string& key, const std::string& doc, std::vector<st
   k.phase = phase;
   for (const std::string& c : choices) k.allowed += (k.allowed.empty() ? "" : "|") + c;
   k.get = [member](const RunConfig& c) { return member(const_cast<RunConfig&>(c)); };
-  k.set = [key, choices, member, allowed = k.allowed](RunConfig* c, const std::string& text) -> Status {
+  k.set = [key, choices, member, allowed = k.allowed](RunConfig* c,
+                                                      const std::string& text) -> Status {
     const std::string t = Trim(text);
     if (std::find(choices.begin(), choices.end(), t) == choices.end()) {
       return Status::InvalidArgument(key + ": '" + text + "' is not one of " + allowed);
@@ -121,7 +125,8 @@ const std::vector<KeySpec>& Keys() {
         return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
       });
       if (!ok || t == "." || t == "..") {
-        return Status::InvalidArgument("run: '" + text + "' is not a plain name (letters, digits, . _ -)");
+        return Status::InvalidArgument("run: '" + text +
+                                       "' is not a plain name (letters, digits, . _ -)");
       }
       c->run = t;
       return Status::Ok();
@@ -134,7 +139,8 @@ const std::vector<KeySpec>& Keys() {
     const Field<RunConfig> num_envs = MakeField<RunConfig>(
         "env.num_envs", "envs per rank", FieldKind::kInt, 1, 65536,
         [](auto& c) -> auto& { return c.num_envs; });
-    k.push_back(NumericKey<RunConfig>("env.num_envs", num_envs, [](RunConfig& c) -> RunConfig& { return c; }));
+    k.push_back(NumericKey<RunConfig>("env.num_envs", num_envs,
+                                      [](RunConfig& c) -> RunConfig& { return c; }));
     for (const envsim::TaskField& f : envsim::TaskFields()) {
       k.push_back(NumericKey<TaskConfig>("env." + f.name, f,
                                          [](RunConfig& c) -> TaskConfig& { return c.task; }));
@@ -151,21 +157,25 @@ const std::vector<KeySpec>& Keys() {
                           {"arena_buckets", "single", "custom"}, Phase::kOverride,
                           [](RunConfig& c) -> std::string& { return c.task_set; }));
     const Field<RunConfig> score_max = MakeField<RunConfig>(
-        "curriculum.score_max", "divides episode returns for the curriculum; 0: sum of positive reward caps",
+        "curriculum.score_max",
+        "divides episode returns for the curriculum; 0: sum of positive reward caps",
         FieldKind::kFloat, 0, 1e9, [](auto& c) -> auto& { return c.score_max; });
-    k.push_back(NumericKey<RunConfig>("curriculum.score_max", score_max, [](RunConfig& c) -> RunConfig& { return c; }));
+    k.push_back(NumericKey<RunConfig>("curriculum.score_max", score_max,
+                                      [](RunConfig& c) -> RunConfig& { return c; }));
     for (const curriculum::CurriculumField& f : curriculum::CurriculumFields()) {
       k.push_back(NumericKey<CurriculumConfig>(
-          "curriculum." + f.name, f, [](RunConfig& c) -> CurriculumConfig& { return c.curriculum; }));
+          "curriculum." + f.name, f,
+          [](RunConfig& c) -> CurriculumConfig& { return c.curriculum; }));
     }
 
     for (const TrainerField& f : TrainerFields()) {
-      k.push_back(NumericKey<TrainerConfig>("trainer." + f.name, f,
-                                            [](RunConfig& c) -> TrainerConfig& { return c.trainer; }));
+      k.push_back(NumericKey<TrainerConfig>(
+          "trainer." + f.name, f, [](RunConfig& c) -> TrainerConfig& { return c.trainer; }));
     }
     for (const CheckpointField& f : CheckpointFields()) {
-      k.push_back(NumericKey<CheckpointConfig>("checkpoint." + f.name, f,
-                                               [](RunConfig& c) -> CheckpointConfig& { return c.checkpoint; }));
+      k.push_back(NumericKey<CheckpointConfig>(
+          "checkpoint." + f.name, f,
+          [](RunConfig& c) -> CheckpointConfig& { return c.checkpoint; }));
     }
     k.push_back(ChoiceKey("trainer.device", "where the model runs (auto: cuda when available)",
                           {"auto", "cpu", "cuda"}, Phase::kOverride,
@@ -218,7 +228,8 @@ StatusOr<Bucket> ParseBucket(const std::string& key, const envsim::TaskField& fi
   }
   const size_t dots = t.find("..");
   if (dots == std::string::npos) {
-    return Status::InvalidArgument(key + ": '" + text + "' is neither a list [a, b, ...] nor a span a..b");
+    return Status::InvalidArgument(key + ": '" + text +
+                                   "' is neither a list [a, b, ...] nor a span a..b");
   }
   LPT_ASSIGN_OR_RETURN(b.min, ParseValue(key, t.substr(0, dots), field.kind));
   LPT_ASSIGN_OR_RETURN(b.max, ParseValue(key, t.substr(dots + 2), field.kind));
@@ -260,68 +271,98 @@ std::vector<TrainerField> BuildTrainerFields() {
   using K = FieldKind;
   using T = TrainerConfig;
   std::vector<TrainerField> f;
-  f.push_back(MakeField<T>("total_timesteps", "agent-steps of the whole run (all ranks)", K::kInt,
-                           1, 1e15, [](auto& c) -> auto& { return c.total_timesteps; }));
-  f.push_back(MakeField<T>("num_steps", "rollout length per env per iteration", K::kInt, 1, 100000,
-                           [](auto& c) -> auto& { return c.num_steps; }));
-  f.push_back(MakeField<T>("learning_rate", "Adam learning rate", K::kFloat, 0, 1,
-                           [](auto& c) -> auto& { return c.learning_rate; }));
-  f.push_back(MakeField<T>("anneal_lr", "anneal the learning rate linearly to 0", K::kBool, 0, 1,
-                           [](auto& c) -> auto& { return c.anneal_lr; }));
-  f.push_back(MakeField<T>("gamma", "discount", K::kFloat, 0, 1, [](auto& c) -> auto& { return c.gamma; }));
-  f.push_back(MakeField<T>("gae_lambda", "GAE lambda", K::kFloat, 0, 1,
-                           [](auto& c) -> auto& { return c.gae_lambda; }));
-  f.push_back(MakeField<T>("update_epochs", "passes over each batch", K::kInt, 1, 1000,
-                           [](auto& c) -> auto& { return c.update_epochs; }));
-  f.push_back(MakeField<T>("num_minibatches", "minibatches per epoch", K::kInt, 1, 1000000,
-                           [](auto& c) -> auto& { return c.num_minibatches; }));
-  f.push_back(MakeField<T>("norm_adv", "normalise advantages per minibatch", K::kBool, 0, 1,
-                           [](auto& c) -> auto& { return c.norm_adv; }));
-  f.push_back(MakeField<T>("clip_coef", "PPO ratio clip", K::kFloat, 0, 10,
-                           [](auto& c) -> auto& { return c.clip_coef; }));
-  f.push_back(MakeField<T>("clip_vloss", "clip the value loss like the policy", K::kBool, 0, 1,
-                           [](auto& c) -> auto& { return c.clip_vloss; }));
-  f.push_back(MakeField<T>("vf_coef", "value loss weight", K::kFloat, 0, 100,
-                           [](auto& c) -> auto& { return c.vf_coef; }));
-  f.push_back(MakeField<T>("ent_coef", "entropy bonus weight", K::kFloat, 0, 100,
-                           [](auto& c) -> auto& { return c.ent_coef; }));
-  f.push_back(MakeField<T>("max_grad_norm", "global gradient-norm clip", K::kFloat, 0, 1e6,
-                           [](auto& c) -> auto& { return c.max_grad_norm; }));
-  f.push_back(MakeField<T>("target_kl", "stop the epochs once approx_kl exceeds this (0: off)",
-                           K::kFloat, 0, 100, [](auto& c) -> auto& { return c.target_kl; }));
-  f.push_back(MakeField<T>("vtrace", "V-trace-clipped advantages, recomputed every epoch", K::kBool,
-                           0, 1, [](auto& c) -> auto& { return c.vtrace; }));
-  f.push_back(MakeField<T>("vtrace_rho_clip", "V-trace rho-bar", K::kFloat, 0, 1e6,
-                           [](auto& c) -> auto& { return c.vtrace_rho_clip; }));
-  f.push_back(MakeField<T>("vtrace_c_clip", "V-trace c-bar", K::kFloat, 0, 1e6,
-                           [](auto& c) -> auto& { return c.vtrace_c_clip; }));
-  f.push_back(MakeField<T>("prio_alpha", "prioritised segment replay exponent (0: off)", K::kFloat,
-                           0, 10, [](auto& c) -> auto& { return c.prio_alpha; }));
-  f.push_back(MakeField<T>("prio_beta0", "replay importance exponent at the start, annealed to 1",
-                           K::kFloat, 0, 1, [](auto& c) -> auto& { return c.prio_beta0; }));
-  f.push_back(MakeField<T>("use_lstm", "LSTM core between encoder and heads", K::kBool, 0, 1,
-                           [](auto& c) -> auto& { return c.use_lstm; }));
-  f.push_back(MakeField<T>("bptt_horizon", "segment length (LSTM BPTT, replay unit)", K::kInt, 1,
-                           100000, [](auto& c) -> auto& { return c.bptt_horizon; }));
-  f.push_back(MakeField<T>("hidden_size", "width of the encoder output and LSTM", K::kInt, 8, 8192,
-                           [](auto& c) -> auto& { return c.hidden_size; }));
-  f.push_back(MakeField<T>("conv_channels", "channels of the observation convolutions", K::kInt, 4,
-                           1024, [](auto& c) -> auto& { return c.conv_channels; }));
-  f.push_back(MakeField<T>("torch_threads", "LibTorch intra-op threads (0: one per core)", K::kInt,
-                           0, 1024, [](auto& c) -> auto& { return c.torch_threads; }));
-  f.push_back(MakeField<T>("env_threads", "threads stepping envs (0: one per core)", K::kInt, 0,
-                           1024, [](auto& c) -> auto& { return c.env_threads; }));
-  f.push_back(MakeField<T>("log_interval", "iterations between metrics lines", K::kInt, 1, 1000000,
-                           [](auto& c) -> auto& { return c.log_interval; }));
-  f.push_back(MakeField<T>("checksum_interval", "iterations between cross-rank parameter checks (0: never)",
-                           K::kInt, 0, 1000000, [](auto& c) -> auto& { return c.checksum_interval; }));
-  f.push_back(MakeField<T>("debug_fail_iteration", "fault injection for tests: fail at this iteration (0: never)",
-                           K::kInt, 0, 1e9, [](auto& c) -> auto& { return c.debug_fail_iteration; }));
-  f.push_back(MakeField<T>("debug_fail_rank", "fault injection for tests: the rank that fails", K::kInt, 0,
-                           1e6, [](auto& c) -> auto& { return c.debug_fail_rank; }));
-  f.push_back(MakeField<T>("debug_perturb_iteration",
-                           "fault injection for tests: at this iteration debug_fail_rank's parameters drift (0: never)",
-                           K::kInt, 0, 1e9, [](auto& c) -> auto& { return c.debug_perturb_iteration; }));
+  f.push_back(MakeField<T>(
+      "total_timesteps", "agent-steps of the whole run (all ranks)", K::kInt, 1, 1e15,
+      [](auto& c) -> auto& { return c.total_timesteps; }));
+  f.push_back(MakeField<T>(
+      "num_steps", "rollout length per env per iteration", K::kInt, 1, 100000,
+      [](auto& c) -> auto& { return c.num_steps; }));
+  f.push_back(MakeField<T>(
+      "learning_rate", "Adam learning rate", K::kFloat, 0, 1,
+      [](auto& c) -> auto& { return c.learning_rate; }));
+  f.push_back(MakeField<T>(
+      "anneal_lr", "anneal the learning rate linearly to 0", K::kBool, 0, 1,
+      [](auto& c) -> auto& { return c.anneal_lr; }));
+  f.push_back(MakeField<T>(
+      "gamma", "discount", K::kFloat, 0, 1, [](auto& c) -> auto& { return c.gamma; }));
+  f.push_back(MakeField<T>(
+      "gae_lambda", "GAE lambda", K::kFloat, 0, 1, [](auto& c) -> auto& { return c.gae_lambda; }));
+  f.push_back(MakeField<T>(
+      "update_epochs", "passes over each batch", K::kInt, 1, 1000,
+      [](auto& c) -> auto& { return c.update_epochs; }));
+  f.push_back(MakeField<T>(
+      "num_minibatches", "minibatches per epoch", K::kInt, 1, 1000000,
+      [](auto& c) -> auto& { return c.num_minibatches; }));
+  f.push_back(MakeField<T>(
+      "norm_adv", "normalise advantages per minibatch", K::kBool, 0, 1,
+      [](auto& c) -> auto& { return c.norm_adv; }));
+  f.push_back(MakeField<T>(
+      "clip_coef", "PPO ratio clip", K::kFloat, 0, 10,
+      [](auto& c) -> auto& { return c.clip_coef; }));
+  f.push_back(MakeField<T>(
+      "clip_vloss", "clip the value loss like the policy", K::kBool, 0, 1,
+      [](auto& c) -> auto& { return c.clip_vloss; }));
+  f.push_back(MakeField<T>(
+      "vf_coef", "value loss weight", K::kFloat, 0, 100,
+      [](auto& c) -> auto& { return c.vf_coef; }));
+  f.push_back(MakeField<T>(
+      "ent_coef", "entropy bonus weight", K::kFloat, 0, 100,
+      [](auto& c) -> auto& { return c.ent_coef; }));
+  f.push_back(MakeField<T>(
+      "max_grad_norm", "global gradient-norm clip", K::kFloat, 0, 1e6,
+      [](auto& c) -> auto& { return c.max_grad_norm; }));
+  f.push_back(MakeField<T>(
+      "target_kl", "stop the epochs once approx_kl exceeds this (0: off)", K::kFloat, 0, 100,
+      [](auto& c) -> auto& { return c.target_kl; }));
+  f.push_back(MakeField<T>(
+      "vtrace", "V-trace-clipped advantages, recomputed every epoch", K::kBool, 0, 1,
+      [](auto& c) -> auto& { return c.vtrace; }));
+  f.push_back(MakeField<T>(
+      "vtrace_rho_clip", "V-trace rho-bar", K::kFloat, 0, 1e6,
+      [](auto& c) -> auto& { return c.vtrace_rho_clip; }));
+  f.push_back(MakeField<T>(
+      "vtrace_c_clip", "V-trace c-bar", K::kFloat, 0, 1e6,
+      [](auto& c) -> auto& { return c.vtrace_c_clip; }));
+  f.push_back(MakeField<T>(
+      "prio_alpha", "prioritised segment replay exponent (0: off)", K::kFloat, 0, 10,
+      [](auto& c) -> auto& { return c.prio_alpha; }));
+  f.push_back(MakeField<T>(
+      "prio_beta0", "replay importance exponent at the start, annealed to 1", K::kFloat, 0, 1,
+      [](auto& c) -> auto& { return c.prio_beta0; }));
+  f.push_back(MakeField<T>(
+      "use_lstm", "LSTM core between encoder and heads", K::kBool, 0, 1,
+      [](auto& c) -> auto& { return c.use_lstm; }));
+  f.push_back(MakeField<T>(
+      "bptt_horizon", "segment length (LSTM BPTT, replay unit)", K::kInt, 1, 100000,
+      [](auto& c) -> auto& { return c.bptt_horizon; }));
+  f.push_back(MakeField<T>(
+      "hidden_size", "width of the encoder output and LSTM", K::kInt, 8, 8192,
+      [](auto& c) -> auto& { return c.hidden_size; }));
+  f.push_back(MakeField<T>(
+      "conv_channels", "channels of the observation convolutions", K::kInt, 4, 1024,
+      [](auto& c) -> auto& { return c.conv_channels; }));
+  f.push_back(MakeField<T>(
+      "torch_threads", "LibTorch intra-op threads (0: one per core)", K::kInt, 0, 1024,
+      [](auto& c) -> auto& { return c.torch_threads; }));
+  f.push_back(MakeField<T>(
+      "env_threads", "threads stepping envs (0: one per core)", K::kInt, 0, 1024,
+      [](auto& c) -> auto& { return c.env_threads; }));
+  f.push_back(MakeField<T>(
+      "log_interval", "iterations between metrics lines", K::kInt, 1, 1000000,
+      [](auto& c) -> auto& { return c.log_interval; }));
+  f.push_back(MakeField<T>(
+      "checksum_interval", "iterations between cross-rank parameter checks (0: never)", K::kInt, 0,
+      1000000, [](auto& c) -> auto& { return c.checksum_interval; }));
+  f.push_back(MakeField<T>(
+      "debug_fail_iteration", "fault injection for tests: fail at this iteration (0: never)",
+      K::kInt, 0, 1e9, [](auto& c) -> auto& { return c.debug_fail_iteration; }));
+  f.push_back(MakeField<T>(
+      "debug_fail_rank", "fault injection for tests: the rank that fails", K::kInt, 0, 1e6,
+      [](auto& c) -> auto& { return c.debug_fail_rank; }));
+  f.push_back(MakeField<T>(
+      "debug_perturb_iteration",
+      "fault injection for tests: at this iteration debug_fail_rank's parameters drift (0: never)",
+      K::kInt, 0, 1e9, [](auto& c) -> auto& { return c.debug_perturb_iteration; }));
   return f;
 }
 
@@ -334,12 +375,15 @@ const std::vector<CheckpointField>& CheckpointFields() {
   using K = FieldKind;
   using T = CheckpointConfig;
   static const std::vector<CheckpointField> fields = {
-      MakeField<T>("interval", "iterations between checkpoints (0: only the final one)", K::kInt, 0, 1e9,
-                   [](auto& c) -> auto& { return c.interval; }),
-      MakeField<T>("seconds", "also checkpoint once this much wall time passed since the last one (0: off)",
-                   K::kFloat, 0, 1e9, [](auto& c) -> auto& { return c.seconds; }),
-      MakeField<T>("keep_last", "checkpoints kept in RUN_DIR/checkpoints (older ones are deleted)", K::kInt, 1,
-                   1e6, [](auto& c) -> auto& { return c.keep_last; }),
+      MakeField<T>(
+          "interval", "iterations between checkpoints (0: only the final one)", K::kInt, 0, 1e9,
+          [](auto& c) -> auto& { return c.interval; }),
+      MakeField<T>(
+          "seconds", "also checkpoint once this much wall time passed since the last one (0: off)",
+          K::kFloat, 0, 1e9, [](auto& c) -> auto& { return c.seconds; }),
+      MakeField<T>(
+          "keep_last", "checkpoints kept in RUN_DIR/checkpoints (older ones are deleted)", K::kInt,
+          1, 1e6, [](auto& c) -> auto& { return c.keep_last; }),
   };
   return fields;
 }
@@ -361,8 +405,9 @@ Status ConfigBuilder::Set(const std::string& raw_key, const std::string& value) 
       std::vector<std::string> names;
       for (const envsim::TaskField& t : envsim::TaskFields()) names.push_back(t.name);
       const std::string guess = ClosestMatch(field, names);
-      return Status::NotFound("unknown key '" + key + "': no env field '" + field + "'" +
-                              (guess.empty() ? "" : " (did you mean '" + kBucketPrefix + guess + "'?)"));
+      return Status::NotFound(
+          "unknown key '" + key + "': no env field '" + field + "'" +
+          (guess.empty() ? "" : " (did you mean '" + kBucketPrefix + guess + "'?)"));
     }
     LPT_RETURN_IF_ERROR(ParseBucket(key, *f, value).status());
     values_[key] = value;
@@ -399,14 +444,17 @@ Status Flatten(ConfigBuilder* builder, const YAML::Node& node, const std::string
   if (node.IsMap()) {
     for (const auto& item : node) {
       const std::string key = item.first.as<std::string>();
-      LPT_RETURN_IF_ERROR(Flatten(builder, item.second, prefix.empty() ? key : prefix + "." + key, path));
+      LPT_RETURN_IF_ERROR(
+          Flatten(builder, item.second, prefix.empty() ? key : prefix + "." + key, path));
     }
     return Status::Ok();
   }
   if (node.IsSequence()) {
     std::string list = "[";
     for (size_t i = 0; i < node.size(); ++i) {
-      if (!node[i].IsScalar()) return Status::InvalidArgument(where(node) + ": " + prefix + ": list items must be numbers");
+      if (!node[i].IsScalar())
+        return Status::InvalidArgument(where(node) + ": " + prefix +
+                                       ": list items must be numbers");
       list += (i ? ", " : "") + node[i].as<std::string>();
     }
     return builder->Set(prefix, list + "]").WithPrefix(where(node));
@@ -451,7 +499,8 @@ StatusOr<RunConfig> ConfigBuilder::Resolve() const {
       if (key.rfind(kBucketPrefix, 0) == 0) {
         if (phase == Phase::kOverride) {
           const std::string field = key.substr(kBucketPrefix.size());
-          LPT_ASSIGN_OR_RETURN(user_buckets[field], ParseBucket(key, *envsim::FindTaskField(field), value));
+          LPT_ASSIGN_OR_RETURN(user_buckets[field],
+                               ParseBucket(key, *envsim::FindTaskField(field), value));
         }
         continue;
       }
@@ -470,17 +519,20 @@ StatusOr<RunConfig> ConfigBuilder::Resolve() const {
   if (c.task_set == "arena_buckets") {
     c.buckets = ArenaBuckets();
   } else if (c.task_set == "custom" && user_buckets.empty()) {
-    return Status::InvalidArgument("curriculum.task_set: custom needs at least one curriculum.buckets.* key");
+    return Status::InvalidArgument(
+        "curriculum.task_set: custom needs at least one curriculum.buckets.* key");
   } else if (c.task_set == "single" && !user_buckets.empty()) {
-    return Status::InvalidArgument("curriculum.task_set: single takes no curriculum.buckets.* keys (use custom)");
+    return Status::InvalidArgument(
+        "curriculum.task_set: single takes no curriculum.buckets.* keys (use custom)");
   }
   for (const auto& [field, bucket] : user_buckets) c.buckets[field] = bucket;
   // Every bucket value must make a valid env on its own.
   for (const auto& [field, bucket] : c.buckets) {
     if (field == "map.num_agents") {
-      return Status::InvalidArgument(kBucketPrefix + field +
-                                     ": the number of agents is fixed for a run (the policy's batch); "
-                                     "set env.map.num_agents instead");
+      return Status::InvalidArgument(
+          kBucketPrefix + field +
+          ": the number of agents is fixed for a run (the policy's batch); "
+          "set env.map.num_agents instead");
     }
     std::vector<double> probe = bucket.values;
     if (bucket.is_span) probe = {bucket.min, bucket.max};
@@ -498,13 +550,16 @@ StatusOr<RunConfig> ConfigBuilder::Resolve() const {
   const TrainerConfig& t = c.trainer;
   if (t.num_steps % t.bptt_horizon != 0) {
     return Status::InvalidArgument("trainer.bptt_horizon: " + std::to_string(t.bptt_horizon) +
-                                   " does not divide trainer.num_steps (" + std::to_string(t.num_steps) + ")");
+                                   " does not divide trainer.num_steps (" +
+                                   std::to_string(t.num_steps) + ")");
   }
-  const long long segments = static_cast<long long>(t.num_steps / t.bptt_horizon) * c.num_envs * c.task.num_agents;
+  const long long segments =
+      static_cast<long long>(t.num_steps / t.bptt_horizon) * c.num_envs * c.task.num_agents;
   if (segments % t.num_minibatches != 0) {
     return Status::InvalidArgument(
         "trainer.num_minibatches: " + std::to_string(t.num_minibatches) + " does not divide the " +
-        std::to_string(segments) + " segments of a batch (num_steps / bptt_horizon x num_envs x agents)");
+        std::to_string(segments) +
+        " segments of a batch (num_steps / bptt_horizon x num_envs x agents)");
   }
   return c;
 }
@@ -515,8 +570,7 @@ std::vector<KeyDoc> DescribeKeys() {
   std::vector<KeyDoc> docs;
   for (const KeySpec& k : Keys()) docs.push_back({k.key, k.get(defaults), k.allowed, k.doc});
   docs.push_back({"curriculum.algorithm", "lp", "lp|discrete_random", "same as curriculum.use_lp"});
-  docs.push_back({kBucketPrefix + "<env field>", "(arena buckets)",
-                  "[a, b, ...] or a..b",
+  docs.push_back({kBucketPrefix + "<env field>", "(arena buckets)", "[a, b, ...] or a..b",
                   "values the curriculum's tasks draw for an env.* field, e.g. "
                   "curriculum.buckets.rewards.ore_red=[0,0.1,0.5]"});
   return docs;
@@ -533,7 +587,8 @@ std::string ToYaml(const RunConfig& config) {
   // The resolved buckets, exactly: reading this back gives the same tasks.
   out += "curriculum.task_set: " + std::string(config.buckets.empty() ? "single" : "custom") + "\n";
   for (const auto& [field, bucket] : config.buckets) {
-    out += kBucketPrefix + field + ": " + (bucket.is_span ? "\"" + BucketText(bucket) + "\"" : BucketText(bucket)) + "\n";
+    out += kBucketPrefix + field + ": " +
+           (bucket.is_span ? "\"" + BucketText(bucket) + "\"" : BucketText(bucket)) + "\n";
   }
   return out;
 }

@@ -30,33 +30,33 @@ struct TrainerConfig {
   double total_timesteps = 10e6;  // agent-steps of the whole run (all ranks)
   int num_steps = 64;             // rollout length per env per iteration
   double learning_rate = 3e-4;
-  bool anneal_lr = true;          // linearly to 0 over the run
+  bool anneal_lr = true;  // linearly to 0 over the run
   double gamma = 0.99;
   double gae_lambda = 0.95;
   int update_epochs = 2;
   int num_minibatches = 4;
-  bool norm_adv = true;           // per-minibatch advantage normalisation
+  bool norm_adv = true;  // per-minibatch advantage normalisation
   double clip_coef = 0.2;
   bool clip_vloss = true;
   double vf_coef = 0.5;
   double ent_coef = 0.01;
   double max_grad_norm = 0.5;
-  double target_kl = 0;           // > 0: stop the epochs once approx_kl exceeds it
-  bool vtrace = false;            // V-trace-clipped advantages, recomputed each epoch
+  double target_kl = 0;  // > 0: stop the epochs once approx_kl exceeds it
+  bool vtrace = false;   // V-trace-clipped advantages, recomputed each epoch
   double vtrace_rho_clip = 1.0;
   double vtrace_c_clip = 1.0;
-  double prio_alpha = 0;          // > 0: prioritised segment replay
-  double prio_beta0 = 0.6;        // importance-weight exponent at the start (annealed to 1)
+  double prio_alpha = 0;    // > 0: prioritised segment replay
+  double prio_beta0 = 0.6;  // importance-weight exponent at the start (annealed to 1)
   bool use_lstm = false;
-  int bptt_horizon = 16;          // segment length (LSTM truncated BPTT; replay unit)
+  int bptt_horizon = 16;  // segment length (LSTM truncated BPTT; replay unit)
   int hidden_size = 128;
   int conv_channels = 32;
-  int torch_threads = 0;          // 0: one per core
-  int env_threads = 0;            // 0: one per core
-  int log_interval = 1;           // iterations between metrics lines
-  int checksum_interval = 10;     // iterations between cross-rank parameter checks (0: never)
-  int debug_fail_iteration = 0;   // fault injection for tests: fail at this iteration ...
-  int debug_fail_rank = 0;        // ... on this rank
+  int torch_threads = 0;            // 0: one per core
+  int env_threads = 0;              // 0: one per core
+  int log_interval = 1;             // iterations between metrics lines
+  int checksum_interval = 10;       // iterations between cross-rank parameter checks (0: never)
+  int debug_fail_iteration = 0;     // fault injection for tests: fail at this iteration ...
+  int debug_fail_rank = 0;          // ... on this rank
   int debug_perturb_iteration = 0;  // fault injection for tests: nudge a parameter on that rank
 };
 using TrainerField = Field<TrainerConfig>;
@@ -65,9 +65,9 @@ const std::vector<TrainerField>& TrainerFields();
 // When checkpoints are written (RUN_DIR/checkpoints/ckpt-<iteration>.h5; docs/design.md §6). A
 // final one is always written when a run ends or is stopped.
 struct CheckpointConfig {
-  int interval = 25;     // iterations between checkpoints (0: only the final one)
-  double seconds = 0;    // > 0: also once this much wall time passed since the last one
-  int keep_last = 3;     // checkpoints kept; older ones are deleted once a newer one is written
+  int interval = 25;   // iterations between checkpoints (0: only the final one)
+  double seconds = 0;  // > 0: also once this much wall time passed since the last one
+  int keep_last = 3;   // checkpoints kept; older ones are deleted once a newer one is written
 };
 using CheckpointField = Field<CheckpointConfig>;
 const std::vector<CheckpointField>& CheckpointFields();
@@ -79,18 +79,18 @@ const std::vector<CheckpointField>& CheckpointFields();
 //   custom:        only the curriculum.buckets.* given
 struct RunConfig {
   uint64_t seed = 1;
-  std::string run;                    // run name (default run directory runs/<run>)
+  std::string run;  // run name (default run directory runs/<run>)
   std::string env_recipe = "arena";
-  int num_envs = 16;                  // envs per rank
-  envsim::TaskConfig task;            // the recipe with env.* overrides applied
+  int num_envs = 16;        // envs per rank
+  envsim::TaskConfig task;  // the recipe with env.* overrides applied
   std::string curriculum_preset = "default";
   std::string task_set = "arena_buckets";
-  double score_max = 0;               // episode score normaliser; 0: sum of positive reward caps
+  double score_max = 0;  // episode score normaliser; 0: sum of positive reward caps
   curriculum::CurriculumConfig curriculum;
   std::map<std::string, curriculum::Bucket> buckets;  // env field -> values (resolved set)
   TrainerConfig trainer;
   CheckpointConfig checkpoint;
-  std::string device = "auto";        // auto | cpu | cuda
+  std::string device = "auto";  // auto | cpu | cuda
 };
 
 // Key/value settings in the order given; Resolve() turns them into a RunConfig.

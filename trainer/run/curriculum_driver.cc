@@ -14,7 +14,8 @@ constexpr uint64_t kSamplerStream = 0x7461736b73ULL;  // "tasks"
 
 // This rank's task draws: substream rank (+ generation << 32 after a layout change).
 CounterRng SamplerStream(uint64_t seed, const distributed::Control& control, uint64_t generation) {
-  return CounterRng(seed, kSamplerStream, static_cast<uint64_t>(control.world().rank) + (generation << 32));
+  return CounterRng(seed, kSamplerStream,
+                    static_cast<uint64_t>(control.world().rank) + (generation << 32));
 }
 
 }  // namespace
@@ -50,9 +51,10 @@ StatusOr<std::vector<ResultRecord>> UnpackResults(const std::vector<uint8_t>& by
   return out;
 }
 
-StatusOr<std::unique_ptr<CurriculumDriver>> CurriculumDriver::Create(const RunConfig& config, int num_envs,
-                                                                     distributed::Control* control) {
-  LPT_ASSIGN_OR_RETURN(std::shared_ptr<const curriculum::TaskGenerator> generator, MakeTaskGenerator(config));
+StatusOr<std::unique_ptr<CurriculumDriver>> CurriculumDriver::Create(
+    const RunConfig& config, int num_envs, distributed::Control* control) {
+  LPT_ASSIGN_OR_RETURN(std::shared_ptr<const curriculum::TaskGenerator> generator,
+                       MakeTaskGenerator(config));
   std::unique_ptr<curriculum::Curriculum> cur;
   if (control == nullptr || control->is_root()) {
     curriculum::CurriculumConfig cc = config.curriculum;
@@ -70,7 +72,8 @@ CurriculumDriver::CurriculumDriver(const RunConfig& config,
     : config_(config),
       generator_(std::move(generator)),
       curriculum_(std::move(curriculum)),
-      solo_(control == nullptr ? std::make_unique<distributed::Control>(distributed::WorldInfo{}) : nullptr),
+      solo_(control == nullptr ? std::make_unique<distributed::Control>(distributed::WorldInfo{})
+                               : nullptr),
       control_(control != nullptr ? control : solo_.get()),
       sampler_(SamplerStream(config.seed, *control_, 0)),
       current_(num_envs, 0),
@@ -92,12 +95,15 @@ envsim::TaskConfig CurriculumDriver::ConfigFor(uint64_t* task_id) {
   // many objects for the room). Play the base task rather than stop the run, and credit the
   // episode to no task: it did not measure the one drawn.
   ++counters_.invalid_tasks;
-  last_warning_ = "task " + label_ + " is not a valid env (" + task.status().message() + "); using the base env";
+  last_warning_ = "task " + label_ + " is not a valid env (" + task.status().message() +
+                  "); using the base env";
   *task_id = kNoTask;
   return config_.task;
 }
 
-uint64_t CurriculumDriver::NextTask() { return (*snapshot_->task_ids)[snapshot_->SampleIndex(&sampler_)]; }
+uint64_t CurriculumDriver::NextTask() {
+  return (*snapshot_->task_ids)[snapshot_->SampleIndex(&sampler_)];
+}
 
 Status CurriculumDriver::BroadcastSnapshot() {
   std::vector<uint8_t> wire;
@@ -137,8 +143,8 @@ void CurriculumDriver::OnStep(envsim::ArenaBatch* batch, Span<const uint8_t> epi
     } else if (current_[env] == kNoTask) {
       ++counters_.uncredited;
     } else {
-      const double mean_return =
-          std::accumulate(ep.returns.begin(), ep.returns.end(), 0.0) / static_cast<double>(ep.returns.size());
+      const double mean_return = std::accumulate(ep.returns.begin(), ep.returns.end(), 0.0) /
+                                 static_cast<double>(ep.returns.size());
       ++counters_.results;
       results_.push_back({current_[env], mean_return, score_max_[env]});
     }
@@ -201,6 +207,8 @@ Status CurriculumDriver::ImportRankState(const ArrayBundle& b) {
   return Status::Ok();
 }
 
-void CurriculumDriver::OffsetSampler(uint64_t generation) { sampler_ = SamplerStream(config_.seed, *control_, generation); }
+void CurriculumDriver::OffsetSampler(uint64_t generation) {
+  sampler_ = SamplerStream(config_.seed, *control_, generation);
+}
 
 }  // namespace lpt::run

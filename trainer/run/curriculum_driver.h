@@ -58,8 +58,8 @@ class CurriculumDriver {
   static constexpr uint64_t kNoTask = ~uint64_t{0};
 
   // control: the job's ranks; null for a world of one of the driver's own.
-  static StatusOr<std::unique_ptr<CurriculumDriver>> Create(const RunConfig& config, int num_envs,
-                                                            distributed::Control* control = nullptr);
+  static StatusOr<std::unique_ptr<CurriculumDriver>> Create(
+      const RunConfig& config, int num_envs, distributed::Control* control = nullptr);
 
   // Draws every env's first (current) and second (pending) task. Returns the first tasks'
   // configs, to create the ArenaBatch with. Collective.
@@ -100,7 +100,8 @@ class CurriculumDriver {
   size_t last_broadcast_bytes() const { return last_broadcast_bytes_; }
 
  private:
-  CurriculumDriver(const RunConfig& config, std::shared_ptr<const curriculum::TaskGenerator> generator,
+  CurriculumDriver(const RunConfig& config,
+                   std::shared_ptr<const curriculum::TaskGenerator> generator,
                    std::unique_ptr<curriculum::Curriculum> curriculum, int num_envs,
                    distributed::Control* control);
   // The env config of *task_id; on an invalid task the base config, and *task_id = kNoTask.
@@ -111,7 +112,7 @@ class CurriculumDriver {
   const RunConfig& config_;
   std::shared_ptr<const curriculum::TaskGenerator> generator_;
   std::unique_ptr<curriculum::Curriculum> curriculum_;  // null on ranks other than 0
-  std::unique_ptr<distributed::Control> solo_;           // a world of one's, when none was given
+  std::unique_ptr<distributed::Control> solo_;          // a world of one's, when none was given
   distributed::Control* control_;
   std::shared_ptr<const curriculum::Snapshot> snapshot_;  // this rank's copy
   CounterRng sampler_;

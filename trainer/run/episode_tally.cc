@@ -27,7 +27,8 @@ void EpisodeTally::Add(const envsim::EpisodeStats& ep) {
   for (int a = 0; a < ep.num_agents(); ++a) {
     ++agent_episodes_;
     returns_ += ep.returns[a];
-    for (int i = 0; i < envsim::kNumItems; ++i) gained_[i] += ep.Gained(a, static_cast<envsim::Item>(i));
+    for (int i = 0; i < envsim::kNumItems; ++i)
+      gained_[i] += ep.Gained(a, static_cast<envsim::Item>(i));
     hearts_made_ += ep.HeartsMade(a);
     frozen_ += ep.times_frozen[a];
     for (int k = 0; k < kA; ++k) {

@@ -45,7 +45,8 @@ Status MetricsWriter::Write(const MetricsRow& row) {
   return Status::Ok();
 }
 
-StatusOr<int64_t> TruncateMetrics(const std::string& path, int64_t iteration, const std::string& discarded_path) {
+StatusOr<int64_t> TruncateMetrics(const std::string& path, int64_t iteration,
+                                  const std::string& discarded_path) {
   if (!PathExists(path)) return int64_t{0};
   LPT_ASSIGN_OR_RETURN(const std::string text, ReadFileText(path));
   std::string keep, moved;

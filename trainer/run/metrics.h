@@ -50,7 +50,8 @@ class MetricsWriter {
 // to discarded_path, so the metrics continue without a gap or a repeat and nothing is lost.
 // Rows that do not parse (a line cut short by a crash) are moved too. A missing file is fine.
 // Returns the number of rows moved.
-StatusOr<int64_t> TruncateMetrics(const std::string& path, int64_t iteration, const std::string& discarded_path);
+StatusOr<int64_t> TruncateMetrics(const std::string& path, int64_t iteration,
+                                  const std::string& discarded_path);
 
 }  // namespace lpt::run
 

@@ -17,12 +17,16 @@ std::string DirectoryOf(const std::string& path) {
 
 std::string ConfigFile(const std::string& run_dir) { return run_dir + "/config.yaml"; }
 std::string MetricsFile(const std::string& run_dir) { return run_dir + "/metrics.jsonl"; }
-std::string DiscardedMetricsFile(const std::string& run_dir) { return run_dir + "/metrics.discarded.jsonl"; }
+std::string DiscardedMetricsFile(const std::string& run_dir) {
+  return run_dir + "/metrics.discarded.jsonl";
+}
 std::string CheckpointDir(const std::string& run_dir) { return run_dir + "/checkpoints"; }
 std::string CheckpointFile(const std::string& run_dir, int64_t iteration) {
   return io::CheckpointPath(CheckpointDir(run_dir), iteration);
 }
-std::string DiscardedCheckpointDir(const std::string& run_dir) { return CheckpointDir(run_dir) + "/discarded"; }
+std::string DiscardedCheckpointDir(const std::string& run_dir) {
+  return CheckpointDir(run_dir) + "/discarded";
+}
 std::string DiscardedCheckpointFile(const std::string& run_dir, int64_t iteration) {
   return io::CheckpointPath(DiscardedCheckpointDir(run_dir), iteration);
 }

@@ -5,7 +5,8 @@
 
 namespace lpt::run {
 
-StatusOr<std::shared_ptr<const curriculum::TaskGenerator>> MakeTaskGenerator(const RunConfig& config) {
+StatusOr<std::shared_ptr<const curriculum::TaskGenerator>> MakeTaskGenerator(
+    const RunConfig& config) {
   curriculum::GeneratorSpec spec;
   spec.name = config.env_recipe;
   for (const auto& [field, bucket] : config.buckets) spec.buckets.push_back(bucket);
@@ -13,8 +14,9 @@ StatusOr<std::shared_ptr<const curriculum::TaskGenerator>> MakeTaskGenerator(con
   return std::shared_ptr<const curriculum::TaskGenerator>(std::move(gen));
 }
 
-StatusOr<envsim::TaskConfig> ApplyTaskParams(const envsim::TaskConfig& base, const curriculum::TaskGenerator& generator,
-                                     const double* params) {
+StatusOr<envsim::TaskConfig> ApplyTaskParams(const envsim::TaskConfig& base,
+                                             const curriculum::TaskGenerator& generator,
+                                             const double* params) {
   envsim::TaskConfig t = base;
   for (int i = 0; i < generator.num_keys(); ++i) {
     if (std::isnan(params[i])) continue;
@@ -36,7 +38,8 @@ double ScoreMax(const RunConfig& config, const envsim::TaskConfig& task) {
 envsim::TaskConfig CapacityConfig(const RunConfig& config) {
   envsim::TaskConfig t = config.task;
   for (const auto& [field, bucket] : config.buckets) {
-    const double top = bucket.is_span ? bucket.max : *std::max_element(bucket.values.begin(), bucket.values.end());
+    const double top =
+        bucket.is_span ? bucket.max : *std::max_element(bucket.values.begin(), bucket.values.end());
     const envsim::TaskField* f = envsim::FindTaskField(field);
     if (f->get(t) < top) f->set(t, top);
   }
@@ -48,7 +51,8 @@ envsim::BatchOptions BatchOptionsFor(const RunConfig& config, int rank, uint64_t
   bo.num_envs = config.num_envs;
   bo.seed = config.seed;
   // Env ids are global: env e of rank r is env r * num_envs + e of the job.
-  bo.first_env_id = static_cast<int64_t>(rank) * config.num_envs + static_cast<int64_t>(generation << 40);
+  bo.first_env_id =
+      static_cast<int64_t>(rank) * config.num_envs + static_cast<int64_t>(generation << 40);
   bo.config = config.task;
   const envsim::TaskConfig capacity = CapacityConfig(config);
   bo.max_height = capacity.MapHeight();

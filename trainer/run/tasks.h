@@ -17,7 +17,8 @@
 namespace lpt::run {
 
 // The task generator a config describes (one bucket per configured env field).
-StatusOr<std::shared_ptr<const curriculum::TaskGenerator>> MakeTaskGenerator(const RunConfig& config);
+StatusOr<std::shared_ptr<const curriculum::TaskGenerator>> MakeTaskGenerator(
+    const RunConfig& config);
 
 // The base task with a generated task's params applied (NaN params leave a field as it is);
 // an error when the combination is not a valid env.

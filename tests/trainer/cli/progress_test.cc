@@ -17,9 +17,11 @@ TEST(ProgressLine, ShowsWhereTheRunIsAndDashesForIterationsWithoutEpisodes) {
   const ProgressPoint at{2, 8, 2000, 8000};
   const std::string line = ProgressLine(at, row, /*with_bar=*/false);
   EXPECT_EQ(line,
-            "iter 2/8  steps 2,000 (25%)  1,000 SPS  return -  ore - battery - hearts 0.125  LP: gini 0.25 evicted 3  "
+            "iter 2/8  steps 2,000 (25%)  1,000 SPS  return -  ore - battery - hearts 0.125  LP: "
+            "gini 0.25 evicted 3  "
             "eta 0m06s");
-  EXPECT_EQ(ProgressLine(at, row, /*with_bar=*/true).rfind("[#####...............] iter 2/8", 0), 0u);
+  EXPECT_EQ(ProgressLine(at, row, /*with_bar=*/true).rfind("[#####...............] iter 2/8", 0),
+            0u);
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ class ResumePolicy : public ::testing::Test {
     };
     r.check = [this](const io::CheckpointData& d, const run::RunConfig&) -> Status {
       const int64_t it = d.int_attrs.at("iteration");
-      if (unfit_.count(it)) return Status::FailedPrecondition("/model/fc.weight: shape [1] in the checkpoint");
+      if (unfit_.count(it))
+        return Status::FailedPrecondition("/model/fc.weight: shape [1] in the checkpoint");
       return Status::Ok();
     };
     return r;
@@ -90,7 +91,8 @@ TEST_F(ResumePolicy, AutoTakesTheNewestCheckpointThatFitsAndSkipsTheOthersWithAW
   EXPECT_NE(plan->config_yaml.find("env.num_envs: 4"), std::string::npos);
   EXPECT_NE(plan->config_yaml.find("trainer.learning_rate: 0.001"), std::string::npos);
   ASSERT_EQ(plan->notes.size(), 2u);
-  EXPECT_NE(plan->notes[0].find("skipping checkpoint " + damaged), std::string::npos) << plan->notes[0];
+  EXPECT_NE(plan->notes[0].find("skipping checkpoint " + damaged), std::string::npos)
+      << plan->notes[0];
   EXPECT_NE(plan->notes[1].find("/model/fc.weight"), std::string::npos) << plan->notes[1];
 }
 
@@ -110,7 +112,8 @@ TEST_F(ResumePolicy, AnExplicitCheckpointMustBeGood) {
   unfit_ = {3};
   StatusOr<ResumePlan> plan = PlanResume(Request(path));
   ASSERT_FALSE(plan.ok());
-  EXPECT_NE(plan.status().message().find("--resume " + path + ": /model/fc.weight"), std::string::npos);
+  EXPECT_NE(plan.status().message().find("--resume " + path + ": /model/fc.weight"),
+            std::string::npos);
   plan = PlanResume(Request(root_ + "/missing.h5"));
   ASSERT_FALSE(plan.ok());
   EXPECT_NE(plan.status().message().find("missing.h5"), std::string::npos);
@@ -120,7 +123,8 @@ TEST_F(ResumePolicy, ASettingThatChangesTheModelsShapeIsRefused) {
   WriteFakeCheckpoint(3);
   const StatusOr<ResumePlan> plan = PlanResume(Request("auto", {"trainer.hidden_size=64"}));
   ASSERT_FALSE(plan.ok());
-  EXPECT_NE(plan.status().message().find("trainer.hidden_size=64 changes the model's shape"), std::string::npos)
+  EXPECT_NE(plan.status().message().find("trainer.hidden_size=64 changes the model's shape"),
+            std::string::npos)
       << plan.status().message();
 }
 
@@ -128,26 +132,31 @@ TEST_F(ResumePolicy, ARunDirectoryIsNotTakenOver) {
   EXPECT_TRUE(CheckRunDirectory(run_dir_, "none").ok());  // nothing there yet
   ASSERT_TRUE(MakeDirs(run_dir_).ok());
   ASSERT_TRUE(WriteFileAtomically(run::MetricsFile(run_dir_), "").ok());
-  EXPECT_NE(CheckRunDirectory(run_dir_, "none").message().find("already holds a run"), std::string::npos);
+  EXPECT_NE(CheckRunDirectory(run_dir_, "none").message().find("already holds a run"),
+            std::string::npos);
   EXPECT_TRUE(CheckRunDirectory(run_dir_, "auto").ok());
   const std::string own = WriteFakeCheckpoint(3);
   EXPECT_TRUE(CheckRunDirectory(run_dir_, own).ok());
-  EXPECT_NE(CheckRunDirectory(run_dir_, root_ + "/other/checkpoints/ckpt-3.h5").message().find("holds another run"),
+  EXPECT_NE(CheckRunDirectory(run_dir_, root_ + "/other/checkpoints/ckpt-3.h5")
+                .message()
+                .find("holds another run"),
             std::string::npos);
 }
 
 TEST_F(ResumePolicy, PreparingMovesTheAbandonedContinuationAsideAndLosesNothing) {
   const std::string keep = WriteFakeCheckpoint(3);
   const std::string newer = WriteFakeCheckpoint(6);
-  ASSERT_TRUE(WriteFileAtomically(run::MetricsFile(run_dir_),
-                                  "{\"charts/iteration\":3}\n{\"charts/iteration\":4}\n{\"charts/iteration\":5}\n")
+  ASSERT_TRUE(WriteFileAtomically(
+                  run::MetricsFile(run_dir_),
+                  "{\"charts/iteration\":3}\n{\"charts/iteration\":4}\n{\"charts/iteration\":5}\n")
                   .ok());
   const StatusOr<ResumePlan> plan = PlanResume(Request(keep));
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   const StatusOr<std::vector<std::string>> notes = PrepareRunDirectory(run_dir_, *plan);
   ASSERT_TRUE(notes.ok()) << notes.status().message();
   ASSERT_EQ(notes->size(), 2u);
-  EXPECT_NE((*notes)[0].find("moved to " + run::DiscardedCheckpointFile(run_dir_, 6)), std::string::npos);
+  EXPECT_NE((*notes)[0].find("moved to " + run::DiscardedCheckpointFile(run_dir_, 6)),
+            std::string::npos);
   EXPECT_NE((*notes)[1].find("2 metrics row(s) logged after iteration 3"), std::string::npos);
   EXPECT_TRUE(PathExists(keep));
   EXPECT_FALSE(PathExists(newer));
@@ -159,7 +168,8 @@ TEST_F(ResumePolicy, PreparingMovesTheAbandonedContinuationAsideAndLosesNothing)
 }
 
 TEST(DefaultRunDir, TheCheckpointsRunThenTheRunNameThenATimeStamp) {
-  EXPECT_EQ(DefaultRunDir("/data/runs/x/checkpoints/ckpt-4.h5", "name", "20260101-000000"), "/data/runs/x");
+  EXPECT_EQ(DefaultRunDir("/data/runs/x/checkpoints/ckpt-4.h5", "name", "20260101-000000"),
+            "/data/runs/x");
   EXPECT_EQ(DefaultRunDir("auto", "name", "20260101-000000"), "runs/name");
   EXPECT_EQ(DefaultRunDir("none", "", "20260101-000000"), "runs/20260101-000000");
   EXPECT_EQ(DefaultRunDir("/tmp/ckpt-4.h5", "", "t"), "runs/t");

@@ -1,10 +1,11 @@
 #include "trainer/run/config.h"
-#include "trainer/run/tasks.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
+
+#include "trainer/run/tasks.h"
 
 namespace lpt::run {
 namespace {
@@ -53,8 +54,9 @@ TEST(Config, RecipeAndPresetApplyBeforeFieldOverridesWhateverTheOrder) {
 
 TEST(Config, TheOriginalSystemsNamesWorkAsWritten) {
   ConfigBuilder b;
-  for (const char* kv : {"use_lp=True", "perf_invalidation_batch_size=100", "perf_cache_task_list=False",
-                         "perf_log_metrics=True", "num_active_tasks=200", "run=test_optimized"}) {
+  for (const char* kv :
+       {"use_lp=True", "perf_invalidation_batch_size=100", "perf_cache_task_list=False",
+        "perf_log_metrics=True", "num_active_tasks=200", "run=test_optimized"}) {
     ASSERT_TRUE(b.SetArgument(kv).ok()) << kv;
   }
   const RunConfig c = b.Resolve().value();
@@ -77,9 +79,11 @@ TEST(Config, UnknownKeysFailWithASuggestion) {
   st = b.SetArgument("env.walls=3");
   EXPECT_NE(st.message().find("did you mean 'env.map.walls'"), std::string::npos) << st.message();
   st = b.SetArgument("learning_rate=0.1");
-  EXPECT_NE(st.message().find("did you mean 'trainer.learning_rate'"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("did you mean 'trainer.learning_rate'"), std::string::npos)
+      << st.message();
   st = b.SetArgument("curriculum.buckets.rewards.ore=[1]");
-  EXPECT_NE(st.message().find("curriculum.buckets.rewards.ore_red"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("curriculum.buckets.rewards.ore_red"), std::string::npos)
+      << st.message();
   EXPECT_FALSE(b.SetArgument("no_equals_sign").ok());
 }
 
@@ -91,7 +95,8 @@ TEST(Config, BadValuesFailNamingKeyValueAndRange) {
   st = b.SetArgument("env.num_envs=lots");
   EXPECT_EQ(st.message(), "env.num_envs: 'lots' is not a number");
   st = b.SetArgument("use_lp=maybe");
-  EXPECT_NE(st.message().find("curriculum.use_lp: 'maybe' is not a bool"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("curriculum.use_lp: 'maybe' is not a bool"), std::string::npos)
+      << st.message();
   st = b.SetArgument("env.recipe=arena_hard");
   EXPECT_NE(st.message().find("arena|arena_basic_easy_shaped"), std::string::npos) << st.message();
   st = b.SetArgument("seed=-1");
@@ -102,7 +107,8 @@ TEST(Config, CrossFieldProblemsAreReportedAtResolve) {
   ConfigBuilder b;
   ASSERT_TRUE(b.SetArgument("trainer.num_steps=50").ok());
   Status st = b.Resolve().status();
-  EXPECT_NE(st.message().find("trainer.bptt_horizon: 16 does not divide trainer.num_steps (50)"), std::string::npos)
+  EXPECT_NE(st.message().find("trainer.bptt_horizon: 16 does not divide trainer.num_steps (50)"),
+            std::string::npos)
       << st.message();
   ConfigBuilder c;
   ASSERT_TRUE(c.SetArgument("env.inventory.initial.laser=60").ok());

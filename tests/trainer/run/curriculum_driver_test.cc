@@ -1,20 +1,21 @@
 #include "trainer/run/curriculum_driver.h"
-#include "trainer/run/tasks.h"
-
-#include "envsim/step_storage.h"
 
 #include <gtest/gtest.h>
+
+#include "envsim/step_storage.h"
+#include "trainer/run/tasks.h"
 
 namespace lpt::run {
 namespace {
 
 RunConfig SmallRun(bool desync) {
   ConfigBuilder b;
-  for (const std::string kv : {"env.map.num_agents=2", "env.map.num_instances=1", "env.map.instance_size=7",
-                               "env.map.border_width=1", "env.map.walls=0", "env.mine.count=1", "env.generator.count=0",
-                               "env.altar.count=0", "env.lasery.count=0", "env.armory.count=0", "env.max_steps=10",
-                               "curriculum.task_set=custom", "curriculum.buckets.rewards.ore_red=[0.1, 0.3]",
-                               "curriculum.num_active_tasks=8", "curriculum.perf_invalidation_batch_size=1"}) {
+  for (const std::string kv :
+       {"env.map.num_agents=2", "env.map.num_instances=1", "env.map.instance_size=7",
+        "env.map.border_width=1", "env.map.walls=0", "env.mine.count=1", "env.generator.count=0",
+        "env.altar.count=0", "env.lasery.count=0", "env.armory.count=0", "env.max_steps=10",
+        "curriculum.task_set=custom", "curriculum.buckets.rewards.ore_red=[0.1, 0.3]",
+        "curriculum.num_active_tasks=8", "curriculum.perf_invalidation_batch_size=1"}) {
     EXPECT_TRUE(b.SetArgument(kv).ok()) << kv;
   }
   EXPECT_TRUE(b.Set("env.desync_episodes", desync ? "true" : "false").ok());
@@ -22,7 +23,8 @@ RunConfig SmallRun(bool desync) {
 }
 
 // A batch of num_envs envs playing the driver's first tasks, their next ones armed.
-std::unique_ptr<envsim::ArenaBatch> StartBatch(const RunConfig& config, CurriculumDriver* driver, int num_envs) {
+std::unique_ptr<envsim::ArenaBatch> StartBatch(const RunConfig& config, CurriculumDriver* driver,
+                                               int num_envs) {
   envsim::BatchOptions bo;
   bo.num_envs = num_envs;
   bo.config = config.task;
@@ -91,12 +93,13 @@ TEST(CurriculumDriver, DesyncShortenedEpisodesAreNotReported) {
 TEST(CurriculumDriver, EpisodesOfInvalidTaskCombinationsAreCreditedToNoTask) {
   // Each bucket value fits the 7x7 room alone; 20 walls and 20 mines together do not.
   ConfigBuilder b;
-  for (const std::string kv : {"env.map.num_agents=2", "env.map.num_instances=1", "env.map.instance_size=7",
-                               "env.map.border_width=1", "env.map.walls=0", "env.mine.count=1", "env.generator.count=0",
-                               "env.altar.count=0", "env.lasery.count=0", "env.armory.count=0", "env.max_steps=5",
-                               "env.desync_episodes=false", "curriculum.task_set=custom",
-                               "curriculum.buckets.map.walls=[0, 20]", "curriculum.buckets.mine.count=[1, 20]",
-                               "curriculum.num_active_tasks=16"}) {
+  for (const std::string kv :
+       {"env.map.num_agents=2", "env.map.num_instances=1", "env.map.instance_size=7",
+        "env.map.border_width=1", "env.map.walls=0", "env.mine.count=1", "env.generator.count=0",
+        "env.altar.count=0", "env.lasery.count=0", "env.armory.count=0", "env.max_steps=5",
+        "env.desync_episodes=false", "curriculum.task_set=custom",
+        "curriculum.buckets.map.walls=[0, 20]", "curriculum.buckets.mine.count=[1, 20]",
+        "curriculum.num_active_tasks=16"}) {
     ASSERT_TRUE(b.SetArgument(kv).ok()) << kv;
   }
   const RunConfig config = b.Resolve().value();
@@ -147,7 +150,8 @@ TEST(CurriculumDriver, RankStateRoundTripsAndDrawsContinueAlike) {
   // Wrong env count: refused, naming the array.
   auto c = CurriculumDriver::Create(config, 4).value();
   const Status st = c->ImportRankState(state);
-  EXPECT_NE(st.message().find("current_task: 3 elements, expected 4"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("current_task: 3 elements, expected 4"), std::string::npos)
+      << st.message();
 }
 
 TEST(ResultRecords, RoundTripOnTheWireAndBatchesOfTheWrongSizeAreRefused) {

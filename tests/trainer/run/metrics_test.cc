@@ -25,7 +25,9 @@ TEST(MetricsRow, JsonKeepsOrderAndWritesNonFiniteAsNull) {
   row.Add("charts/iteration", 3);
   row.Add("charts/episode_return", std::nan(""));
   row.Add("losses/approx_kl", 0.0123456789123);
-  EXPECT_EQ(row.ToJson(), R"({"charts/iteration":3,"charts/episode_return":null,"losses/approx_kl":0.0123456789})");
+  EXPECT_EQ(
+      row.ToJson(),
+      R"({"charts/iteration":3,"charts/episode_return":null,"losses/approx_kl":0.0123456789})");
   EXPECT_EQ(row.Get("charts/iteration"), 3);
   EXPECT_EQ(row.Get("missing", -1), -1);
 }
@@ -33,17 +35,20 @@ TEST(MetricsRow, JsonKeepsOrderAndWritesNonFiniteAsNull) {
 TEST(TruncateMetrics, RowsAfterTheIterationAndCutShortLinesMoveAside) {
   const std::string dir = TempDir();
   const std::string path = dir + "/metrics.jsonl", discarded = dir + "/metrics.discarded.jsonl";
-  ASSERT_TRUE(WriteFileAtomically(path,
-                                  "{\"charts/iteration\":1,\"x\":1}\n{\"charts/iteration\":2,\"x\":2}\n"
-                                  "{\"charts/iteration\":3,\"x\":3}\n{\"charts/iteration\":4,\"x\"")
-                  .ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(path,
+                          "{\"charts/iteration\":1,\"x\":1}\n{\"charts/iteration\":2,\"x\":2}\n"
+                          "{\"charts/iteration\":3,\"x\":3}\n{\"charts/iteration\":4,\"x\"")
+          .ok());
   const StatusOr<int64_t> moved = TruncateMetrics(path, 2, discarded);
   ASSERT_TRUE(moved.ok()) << moved.status().message();
   EXPECT_EQ(*moved, 2);
-  EXPECT_EQ(ReadFileText(path).value(), "{\"charts/iteration\":1,\"x\":1}\n{\"charts/iteration\":2,\"x\":2}\n");
+  EXPECT_EQ(ReadFileText(path).value(),
+            "{\"charts/iteration\":1,\"x\":1}\n{\"charts/iteration\":2,\"x\":2}\n");
   EXPECT_EQ(ReadFileText(discarded).value(),
             "{\"charts/iteration\":3,\"x\":3}\n{\"charts/iteration\":4,\"x\"\n");
-  EXPECT_EQ(TruncateMetrics(dir + "/none.jsonl", 2, discarded).value(), 0);  // a missing file is fine
+  EXPECT_EQ(TruncateMetrics(dir + "/none.jsonl", 2, discarded).value(),
+            0);  // a missing file is fine
   ASSERT_TRUE(RemoveTree(dir).ok());
 }
 
