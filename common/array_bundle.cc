@@ -5,6 +5,28 @@
 namespace lpt {
 namespace {
 
+template <typename T>
+bool SameBits(const std::map<std::string, std::vector<T>>& a,
+              const std::map<std::string, std::vector<T>>& b) {
+  if (a.size() != b.size()) return false;
+  for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j) {
+    if (i->first != j->first || i->second.size() != j->second.size()) return false;
+    if (!i->second.empty() &&
+        std::memcmp(i->second.data(), j->second.data(), i->second.size() * sizeof(T)) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ArrayBundle::operator==(const ArrayBundle& o) const {
+  return SameBits(f32, o.f32) && SameBits(f64, o.f64) && i64 == o.i64 && u64 == o.u64 &&
+         u8 == o.u8 && str == o.str && shapes == o.shapes;
+}
+namespace {
+
 // The type of the array called name in b, or "" if there is none.
 std::string TypeOf(const ArrayBundle& b, const std::string& name) {
   if (b.f32.count(name)) return "float32";

@@ -39,10 +39,9 @@ struct ArrayBundle {
   StatusOr<const std::vector<float>*> GetF32(const std::string& name, int64_t size = -1) const;
   StatusOr<const std::vector<uint8_t>*> GetU8(const std::string& name, int64_t size = -1) const;
 
-  bool operator==(const ArrayBundle& o) const {
-    return f32 == o.f32 && i64 == o.i64 && u64 == o.u64 && f64 == o.f64 && u8 == o.u8 &&
-           str == o.str && shapes == o.shapes;
-  }
+  // Equal names, shapes and values; floating-point values compare by their bits, so NaN
+  // entries (e.g. a param a task does not set) are equal to themselves.
+  bool operator==(const ArrayBundle& o) const;
 };
 
 // Named bundles ("model", "ranks/1/env", ...) as one byte string and back: how state moves

@@ -28,8 +28,8 @@ std::vector<CurriculumField> BuildFields() {
       "use_bidirectional", "bidirectional LP from fast/slow EMAs (1) or basic LP (0)", K::kBool, 0,
       1, [](auto& c) -> auto& { return c.use_bidirectional; }));
   f.push_back(MakeField<C>(
-      "ema_timescale", "fast EMA rate per result (best 0.005-0.008)", K::kFloat, 1e-6, 1,
-      [](auto& c) -> auto& { return c.ema_timescale; }));
+      "ema_timescale", "fast EMA rate per result (0.005-0.008 at millions of results)", K::kFloat,
+      1e-6, 1, [](auto& c) -> auto& { return c.ema_timescale; }));
   f.push_back(MakeField<C>(
       "slow_timescale_factor", "slow EMA rate as a fraction of the fast", K::kFloat, 1e-6, 1,
       [](auto& c) -> auto& { return c.slow_timescale_factor; }));
@@ -37,7 +37,7 @@ std::vector<CurriculumField> BuildFields() {
       "use_baseline_normalization", "score above the task's first score B: max(s-B,0)/(1-B)",
       K::kBool, 0, 1, [](auto& c) -> auto& { return c.use_baseline_normalization; }));
   f.push_back(MakeField<C>(
-      "exploration_bonus", "raw score of tasks with fewer than min_samples_for_lp results",
+      "exploration_bonus", "basic LP: novelty bonus / sqrt(results), the raw score of cold tasks",
       K::kFloat, 0, 1e3, [](auto& c) -> auto& { return c.exploration_bonus; }));
   f.push_back(MakeField<C>(
       "lp_gain", "weight of the performance term max(R(fast), 0)", K::kFloat, 0, 1e3,
@@ -54,6 +54,11 @@ std::vector<CurriculumField> BuildFields() {
   f.push_back(MakeField<C>(
       "min_samples_for_lp", "results before a task's LP counts", K::kInt, 1, 1e6,
       [](auto& c) -> auto& { return c.min_samples_for_lp; }));
+  f.push_back(MakeField<C>(
+      "unsolved_weight",
+      "weight in the LP distribution of mature tasks with no progress and no success yet (0: only "
+      "the uniform mix samples them; 1: like a task with no progress)",
+      K::kFloat, 0, 1, [](auto& c) -> auto& { return c.unsolved_weight; }));
   f.push_back(MakeField<C>(
       "rand_task_rate", "share of uniform sampling mixed in", K::kFloat, 0, 1,
       [](auto& c) -> auto& { return c.rand_task_rate; }));

@@ -20,18 +20,20 @@ struct CurriculumConfig {
   bool use_lp = true;             // false: DiscreteRandom (uniform, no eviction)
   bool use_bidirectional = true;  // false: basic LP (EMA mean and second moment)
 
-  // Per-result update.
-  double ema_timescale = 0.006;             // fast EMA rate alpha
+  // Per-result update. Defaults from `lptrain bench steering` (README: the curriculum's knobs):
+  // CPU runs bring tasks tens to hundreds of results, not millions.
+  double ema_timescale = 0.05;              // fast EMA rate alpha (0.005-0.008 at GPU scale)
   double slow_timescale_factor = 0.2;       // slow EMA rate = alpha * this
   bool use_baseline_normalization = false;  // p = max(s - B, 0) / (1 - B), B = min(first, 0.75)
 
   // Scoring.
-  double exploration_bonus = 0.1;      // raw score of tasks with < min_samples_for_lp results
-  double lp_gain = 0.1;                // weight of the performance term max(R(fast), 0)
-  double progress_smoothing = 0.05;    // theta of the reweighting R(p)
-  double z_score_amplification = 1.0;  // z-score multiplier (z-score mode)
+  double exploration_bonus = 0.1;      // basic LP only: the novelty bonus (decays with results)
+  double lp_gain = 0;                  // weight of the performance term max(R(fast), 0)
+  double progress_smoothing = 0.05;    // theta of the reweighting R(p); 0: none
+  double z_score_amplification = 2.0;  // z-score multiplier (z-score mode)
   double lp_score_temperature = 0.0;   // > 0: raw / temperature instead of the z-score
-  int min_samples_for_lp = 5;          // results before a task's LP counts
+  int min_samples_for_lp = 3;          // results before a task's LP counts (cold until then)
+  double unsolved_weight = 0.5;        // weight of mature tasks with no progress and no success
   double rand_task_rate = 0.05;        // share of uniform sampling mixed in
 
   // Pool and eviction.

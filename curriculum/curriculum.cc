@@ -73,8 +73,16 @@ StatusOr<std::unique_ptr<Curriculum>> Curriculum::Create(
     const CurriculumConfig& config, std::shared_ptr<const TaskGenerator> generator) {
   LPT_RETURN_IF_ERROR(config.Validate());
   if (generator == nullptr) return Status::InvalidArgument("curriculum: no task generator");
+  if (generator->enumerated() && generator->num_combinations() > kMaxEnumeratedTasks) {
+    return Status::InvalidArgument("curriculum: " + std::to_string(generator->num_combinations()) +
+                                   " task combinations are too many to enumerate (at most " +
+                                   std::to_string(kMaxEnumeratedTasks) + "); use a sampled pool");
+  }
   std::unique_ptr<Curriculum> c(new Curriculum(config, std::move(generator)));
-  for (int i = 0; i < c->capacity_; ++i) c->AddTask(c->NewTaskId());
+  // An enumerated pool holds every combination once (task id = combination index); a sampled
+  // pool draws num_active_tasks task ids (seeds).
+  for (int i = 0; i < c->capacity_; ++i)
+    c->AddTask(c->enumerated_ ? static_cast<uint64_t>(i) : c->NewTaskId());
   c->Recompute();
   return c;
 }
@@ -83,9 +91,11 @@ Curriculum::Curriculum(const CurriculumConfig& config,
                        std::shared_ptr<const TaskGenerator> generator)
     : config_(config),
       generator_(std::move(generator)),
-      capacity_(config.num_active_tasks),
+      enumerated_(generator_->enumerated()),
+      capacity_(enumerated_ ? static_cast<int>(generator_->num_combinations())
+                            : config.num_active_tasks),
       num_keys_(generator_->num_keys()),
-      id_map_(static_cast<size_t>(config.num_active_tasks)),
+      id_map_(static_cast<size_t>(capacity_)),
       labels_(config.max_inactive_labels_retained),
       task_rng_(config.seed, kTaskIdStream),
       sample_rng_(config.seed, kSampleStream) {
@@ -99,10 +109,13 @@ Curriculum::Curriculum(const CurriculumConfig& config,
        {&total_, &last_, &fast_, &slow_, &p_true_, &mean_, &m2_, &baseline_, &raw_}) {
     v->assign(n, 0.0);
   }
+  in_play_.assign(n, 1.0);
+  cold_score_ = config.use_lp && !config.use_bidirectional ? config.exploration_bonus : 0.0;
   params_.assign(n * num_keys_, 0.0);
   active_list_.reserve(n);
   task_list_.reserve(n);
   scores_.reserve(n);
+  play_.reserve(n);
   scratch_ids_.reserve(n);
 }
 
@@ -114,6 +127,7 @@ void Curriculum::ClearSlot(uint32_t slot) {
       0;
   baseline_[slot] = 0;
   raw_[slot] = FreshScore();
+  in_play_[slot] = 1.0;
 }
 
 uint64_t Curriculum::NewTaskId() {
@@ -210,19 +224,28 @@ TaskDraw Curriculum::Sample() {
 
 // --- per batch: O(n) ---
 
-// Raw LP scores of every slot (docs/design.md §4): bidirectional |R(fast) - R(slow)| + lp_gain *
-// max(R(fast), 0), or basic std-dev + exploration_bonus / sqrt(count); exploration_bonus for
-// tasks with fewer than min_samples_for_lp results; 0 for DiscreteRandom.
+// Raw LP scores of every slot (docs/design.md §4.3), and whether each is in play.
+//  - bidirectional: lp = |R(fast) - R(slow)| + lp_gain * max(R(fast), 0) for a mature task
+//    (at least min_samples_for_lp results). A mature task with lp = 0 that never succeeded
+//    (p_true = 0) is out of play: only the uniform mix samples it (the original system drops
+//    such tasks the same way). A cold task is in play with the mean raw score of the mature
+//    tasks in play: a fair start, neither favoured (no novelty bonus) nor starved.
+//  - basic: std-dev + exploration_bonus / sqrt(count), exploration_bonus while cold.
+//  - DiscreteRandom: 0, all in play.
 void Curriculum::ScorePool() {
   const double* count = count_.data();
   const double* fast = fast_.data();
   const double* slow = slow_.data();
+  const double* p_true = p_true_.data();
   const double* mean = mean_.data();
   const double* m2 = m2_.data();
   double* raw = raw_.data();
+  double* play = in_play_.data();
   const int n = capacity_;
+  std::fill(play, play + n, 1.0);
   if (!config_.use_lp) {
     std::fill(raw, raw + n, 0.0);
+    cold_score_ = 0;
     return;
   }
   // Config values in locals: the compiler then knows the stores to raw cannot change them.
@@ -230,20 +253,32 @@ void Curriculum::ScorePool() {
   const double gain = config_.lp_gain;
   const double bonus = config_.exploration_bonus;
   const double min_samples = config_.min_samples_for_lp;
+  const double unsolved = config_.unsolved_weight;
   // The mode is decided outside the loops, so each loop body is straight-line and vectorises.
   if (config_.use_bidirectional) {
+    double sum = 0;
+    double mature_in_play = 0;
     for (int i = 0; i < n; ++i) {
       const double rf = Reweight(fast[i], theta);
       const double rs = Reweight(slow[i], theta);
       const double lp = std::abs(rf - rs) + gain * std::max(rf, 0.0);
-      raw[i] = count[i] < min_samples ? bonus : lp;
+      const double mature = count[i] >= min_samples ? 1.0 : 0.0;
+      const double live = (lp > 0 || p_true[i] > 0) ? 1.0 : 0.0;
+      raw[i] = lp;
+      play[i] = 1.0 - mature * (1.0 - live) * (1.0 - unsolved);
+      sum += mature * live * lp;
+      mature_in_play += mature * live;
     }
+    // Only active slots count: unused slots hold no task.
+    cold_score_ = mature_in_play > 0 ? sum / mature_in_play : 0.0;
+    for (int i = 0; i < n; ++i) raw[i] = count[i] < min_samples ? cold_score_ : raw[i];
   } else {
     for (int i = 0; i < n; ++i) {
       const double spread = std::sqrt(std::max(m2[i] - mean[i] * mean[i], 0.0));
       const double lp = spread + bonus / std::sqrt(std::max(count[i], 1.0));
       raw[i] = count[i] < min_samples ? bonus : lp;
     }
+    cold_score_ = bonus;
   }
 }
 
@@ -276,7 +311,9 @@ void Curriculum::BuildTaskList() {
 // tasks are picked first and each is checked by counting. Replacements take the same slots.
 int Curriculum::Evict() {
   const size_t n = task_list_.size();
-  if (!config_.use_lp || config_.max_evictions_per_recompute == 0 || n == 0) return 0;
+  // An enumerated pool is the whole task set: nothing to replace a task with.
+  if (enumerated_ || !config_.use_lp || config_.max_evictions_per_recompute == 0 || n == 0)
+    return 0;
   const auto k = static_cast<size_t>(std::floor(config_.eviction_threshold_percentile * n));
   if (k == 0) return 0;
   const auto cap = std::min(static_cast<size_t>(config_.max_evictions_per_recompute), k);
@@ -306,7 +343,8 @@ int Curriculum::Evict() {
   for (size_t c = 0; c < qualifying; ++c) {
     const uint32_t i = scratch_ids_[c];
     ReplaceTask(task_list_[i], NewTaskId());
-    scores_[i] = raw_[task_list_[i]];
+    scores_[i] = raw_[task_list_[i]] = cold_score_;  // a fresh task starts cold
+    play_[i] = in_play_[task_list_[i]] = 1.0;
   }
   return static_cast<int>(qualifying);
 }
@@ -316,8 +354,12 @@ void Curriculum::Recompute() {
   BuildTaskList();
   const size_t n = task_list_.size();
   scores_.resize(n);
+  play_.resize(n);
   ScorePool();
-  for (size_t i = 0; i < n; ++i) scores_[i] = raw_[task_list_[i]];
+  for (size_t i = 0; i < n; ++i) {
+    scores_[i] = raw_[task_list_[i]];
+    play_[i] = in_play_[task_list_[i]];
+  }
   Evict();
   PublishSnapshot();
   counters_.since_recompute = 0;
@@ -359,28 +401,33 @@ void Curriculum::PublishSnapshot(const std::vector<double>* saved) {
   } else if (!config_.use_lp || n == 0) {
     std::fill(p.begin(), p.end(), n > 0 ? 1.0 / static_cast<double>(n) : 0.0);
   } else {
-    double scale;
-    double shift;
+    // Over the tasks in play: z-scores (or raw / temperature), sigmoid, normalised; tasks out
+    // of play get nothing but their share of the uniform mix. No task in play: uniform.
+    double in_play = 0;
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) {
+      in_play += play_[i];
+      sum += play_[i] * scores_[i];
+    }
+    double scale = 0;
+    double shift = 0;
     if (config_.lp_score_temperature > 0) {
       scale = 1.0 / config_.lp_score_temperature;
-      shift = 0.0;
-    } else {
-      double sum = 0;
-      for (double v : scores_) sum += v;
-      const double mean = sum / static_cast<double>(n);
+    } else if (in_play > 0) {
+      const double mean = sum / in_play;
       double var = 0;
-      for (double v : scores_) var += (v - mean) * (v - mean);
-      const double sd = std::sqrt(var / static_cast<double>(n));
-      // All scores tied: every z is 0, so the distribution is uniform.
+      for (size_t i = 0; i < n; ++i) var += play_[i] * (scores_[i] - mean) * (scores_[i] - mean);
+      const double sd = std::sqrt(var / in_play);
+      // All scores tied: every z is 0, so the tasks in play are equally likely.
       scale = sd > 1e-12 ? config_.z_score_amplification / sd : 0.0;
       shift = mean;
     }
     // Two loops: the first vectorises (no reduction in it).
-    for (size_t i = 0; i < n; ++i) p[i] = 1.0 / (1.0 + Exp((shift - scores_[i]) * scale));
+    for (size_t i = 0; i < n; ++i) p[i] = play_[i] / (1.0 + Exp((shift - scores_[i]) * scale));
     double total = 0;
     for (double v : p) total += v;
-    const double keep = (1.0 - config_.rand_task_rate) / total;
-    const double uniform = config_.rand_task_rate / static_cast<double>(n);
+    const double uniform = (total > 0 ? config_.rand_task_rate : 1.0) / static_cast<double>(n);
+    const double keep = total > 0 ? (1.0 - config_.rand_task_rate) / total : 0.0;
     for (double& v : p) v = v * keep + uniform;
   }
   BuildAliasTable(p, &snap->alias_prob, &snap->alias_index, &scratch_ids_);
@@ -436,6 +483,8 @@ CurriculumStats Curriculum::Stats() const {
   for (uint32_t slot : active_list_) {
     raw.push_back(raw_[slot]);
     lp_sum[label_[slot]] += raw_[slot];
+    if (count_[slot] >= config_.min_samples_for_lp) ++s.mature_tasks;
+    if (in_play_[slot] < 1) ++s.excluded_tasks;
   }
   s.mean_raw_lp = raw.empty() ? 0.0 : std::accumulate(raw.begin(), raw.end(), 0.0) / raw.size();
   s.gini_raw_lp = Gini(std::move(raw));

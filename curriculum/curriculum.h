@@ -32,8 +32,10 @@
 namespace lpt::curriculum {
 
 // R(p) = p(1 - theta) / (p + theta(1 - 2p)): the reweighting that stretches progress near 0
-// and 1. R(0) = 0, R(1) = 1.
+// and 1. R(0) = 0, R(1) = 1. theta = 0 means no reweighting, R(p) = p (as in the original
+// system; the formula itself would be a step function there).
 inline double Reweight(double p, double theta) {
+  if (theta == 0) return p;
   const double denom = p + theta * (1.0 - 2.0 * p);
   return denom > 0 ? p * (1.0 - theta) / denom : 0.0;
 }
@@ -86,6 +88,8 @@ struct CurriculumStats {
   double gini_evictions_by_label = 0;
   double mean_raw_lp = 0;
   double max_probability = 0;
+  int64_t mature_tasks = 0;    // with at least min_samples_for_lp results
+  int64_t excluded_tasks = 0;  // mature, no progress and never a success: only the uniform mix
   // Cost (wall clock; never part of the saved state).
   double recompute_mean_us = 0;
   double recompute_max_us = 0;
@@ -113,8 +117,12 @@ struct TaskView {
 
 class Curriculum {
  public:
-  // Validates config, fills the pool with num_active_tasks generated tasks and computes the
-  // first snapshot.
+  // The largest task set an enumerated pool takes.
+  static constexpr uint64_t kMaxEnumeratedTasks = 1000000;
+
+  // Validates config, fills the pool and computes the first snapshot. A sampled pool holds
+  // num_active_tasks generated task ids and replaces evicted ones; an enumerated generator's pool
+  // holds every combination once (ids 0 .. n - 1) and never evicts.
   static StatusOr<std::unique_ptr<Curriculum>> Create(
       const CurriculumConfig& config, std::shared_ptr<const TaskGenerator> generator);
 
@@ -132,6 +140,8 @@ class Curriculum {
   std::shared_ptr<const Snapshot> snapshot() const { return snapshot_; }
   const TaskGenerator& generator() const { return *generator_; }
   const CurriculumConfig& config() const { return config_; }
+  bool enumerated() const { return enumerated_; }
+  int capacity() const { return capacity_; }
   const LabelTable& labels() const { return labels_; }
 
   // O(n log n): for once-per-iteration logging, not the hot path.
@@ -157,8 +167,8 @@ class Curriculum {
   void ClearSlot(uint32_t slot);
   uint64_t NewTaskId();
   // The raw score of a task with no results yet (it is cold).
-  double FreshScore() const { return config_.use_lp ? config_.exploration_bonus : 0.0; }
-  void ScorePool();  // raw_ of every slot
+  double FreshScore() const { return cold_score_; }
+  void ScorePool();  // raw_ and in_play_ of every slot
   int Evict();       // returns how many tasks were replaced
   void BuildTaskList();
   // Builds the next snapshot from scores_ (or, on import, from saved probabilities).
@@ -167,6 +177,7 @@ class Curriculum {
 
   const CurriculumConfig config_;
   const std::shared_ptr<const TaskGenerator> generator_;
+  const bool enumerated_;  // the pool is every combination of an enumerated generator
   const int capacity_;
   const int num_keys_;
 
@@ -177,6 +188,9 @@ class Curriculum {
   std::vector<double> count_;  // results (a double so the scoring loop vectorises)
   std::vector<int64_t> samples_;
   std::vector<double> total_, last_, fast_, slow_, p_true_, mean_, m2_, baseline_, raw_;
+  // 1 when the slot takes part in the LP distribution at the last recompute (cold, or mature
+  // with progress or some success), 0 when only the uniform mix samples it.
+  std::vector<double> in_play_;
   std::vector<double> params_;  // [capacity, num_keys]
   // Active slots in order, maintained incrementally. The pool is filled once at creation and
   // eviction replaces a task in its own slot, so no slot is ever free after that.
@@ -197,6 +211,8 @@ class Curriculum {
   std::vector<std::shared_ptr<Snapshot>> snapshot_pool_;
   std::vector<std::shared_ptr<Membership>> membership_pool_;
   std::vector<double> scores_;  // raw scores by task-list position
+  std::vector<double> play_;    // in_play_ by task-list position
+  double cold_score_ = 0;       // raw score of cold tasks at the last recompute
   std::vector<uint32_t> scratch_ids_;
 
   CurriculumCounters counters_;

@@ -21,17 +21,53 @@ int KeyIndex(std::vector<std::string>* keys, const std::string& key) {
   return static_cast<int>(keys->size()) - 1;
 }
 
+uint64_t SaturatingMul(uint64_t a, uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a)
+    return std::numeric_limits<uint64_t>::max();
+  return a * b;
+}
+
+uint64_t SpecCombinations(const GeneratorSpec& spec) {
+  uint64_t n = 1;
+  for (const Bucket& b : spec.buckets) n = SaturatingMul(n, b.values.size());
+  return n;
+}
+
 }  // namespace
 
+bool TaskGenerator::Finite(const std::vector<GeneratorSpec>& specs) {
+  for (const GeneratorSpec& spec : specs) {
+    for (const Bucket& b : spec.buckets) {
+      if (b.is_span) return false;
+    }
+  }
+  return true;
+}
+
+uint64_t TaskGenerator::CountCombinations(const std::vector<GeneratorSpec>& specs) {
+  uint64_t total = 0;
+  for (const GeneratorSpec& spec : specs) {
+    const uint64_t n = SpecCombinations(spec);
+    total = n > std::numeric_limits<uint64_t>::max() - total ? std::numeric_limits<uint64_t>::max()
+                                                             : total + n;
+  }
+  return total;
+}
+
 StatusOr<std::unique_ptr<TaskGenerator>> TaskGenerator::Create(std::vector<GeneratorSpec> specs,
-                                                               int label_bins) {
+                                                               int label_bins, bool enumerate) {
   if (specs.empty()) return Status::InvalidArgument("task generator: no generator specs");
   if (label_bins < 1) {
     return Status::InvalidArgument("task generator: label_bins " + std::to_string(label_bins) +
                                    " must be at least 1");
   }
+  if (enumerate && !Finite(specs)) {
+    return Status::InvalidArgument(
+        "task generator: an enumerated generator takes lists of values, not spans");
+  }
   std::unique_ptr<TaskGenerator> gen(new TaskGenerator());
   gen->label_bins_ = label_bins;
+  gen->enumerated_ = enumerate;
   for (size_t s = 0; s < specs.size(); ++s) {
     GeneratorSpec& spec = specs[s];
     const std::string where =
@@ -90,16 +126,31 @@ StatusOr<std::unique_ptr<TaskGenerator>> TaskGenerator::Create(std::vector<Gener
     }
     gen->total_weight_ += spec.weight;
     compiled.cumulative_weight = gen->total_weight_;
+    if (enumerate) {
+      compiled.combinations = SpecCombinations(spec);
+      compiled.first_combination = gen->combinations_;
+      gen->combinations_ =
+          CountCombinations({specs.begin(), specs.begin() + static_cast<std::ptrdiff_t>(s) + 1});
+    }
     gen->specs_.push_back(std::move(compiled));
   }
   return gen;
 }
 
 void TaskGenerator::Generate(uint64_t task_id, double* params, std::string* label) const {
-  CounterRng rng(task_id, kGenerateStream);
   std::fill(params, params + keys_.size(), std::numeric_limits<double>::quiet_NaN());
   const CompiledSpec* spec = &specs_[0];
-  if (specs_.size() > 1) {
+  CounterRng rng(task_id, kGenerateStream);
+  uint64_t index = 0;  // enumerated: the combination within the spec
+  if (enumerated_) {
+    LPT_CHECK(task_id < combinations_)
+        << "task " << task_id << " of an enumerated generator of " << combinations_;
+    for (const CompiledSpec& s : specs_) {
+      if (task_id >= s.first_combination && task_id - s.first_combination < s.combinations)
+        spec = &s;
+    }
+    index = task_id - spec->first_combination;
+  } else if (specs_.size() > 1) {
     const double u = rng.Uniform() * total_weight_;
     for (const CompiledSpec& s : specs_) {
       spec = &s;
@@ -112,7 +163,11 @@ void TaskGenerator::Generate(uint64_t task_id, double* params, std::string* labe
     const Bucket& b = spec->buckets[i];
     double v;
     int part;
-    if (!b.is_span) {
+    if (enumerated_) {
+      part = static_cast<int>(index % b.values.size());
+      index /= b.values.size();
+      v = b.values[part];
+    } else if (!b.is_span) {
       part = static_cast<int>(rng.Below(static_cast<uint32_t>(b.values.size())));
       v = b.values[part];
     } else {

@@ -210,7 +210,41 @@ TaskConfig ArenaBasicEasyShapedRecipe() {
   return c;
 }
 
+TaskConfig HeartsRecipe() {
+  TaskConfig c;
+  auto item = [](Item i) { return static_cast<int>(i); };
+  c.num_instances = 4;
+  c.instance_size = 11;
+  c.border_width = 1;
+  c.walls = 4;
+  ConverterConfig& mine = c.converter(ConverterKind::kMine);
+  mine.count = 2;
+  mine.output[item(Item::kOreRed)] = 1;
+  mine.cooldown = 10;
+  ConverterConfig& generator = c.converter(ConverterKind::kGenerator);
+  generator.count = 1;
+  generator.input[item(Item::kOreRed)] = 1;
+  generator.output[item(Item::kBatteryRed)] = 1;
+  generator.cooldown = 5;
+  generator.max_output = 6;
+  ConverterConfig& altar = c.converter(ConverterKind::kAltar);
+  altar.count = 1;
+  altar.input[item(Item::kBatteryRed)] = 1;
+  altar.output[item(Item::kHeart)] = 1;
+  altar.cooldown = 5;
+  altar.max_output = 6;
+  // One of each item at a time: get_items takes one, so a stock is shared by the room's agents
+  // and a heart is one agent's success.
+  c.inventory_cap.fill(1);
+  c.reward_weight[item(Item::kHeart)] = 1.0f;
+  c.reward_cap[item(Item::kHeart)] = 1.0f;
+  c.attack_cost = 100;
+  c.max_steps = 128;
+  return c;
+}
+
 StatusOr<TaskConfig> RecipeByName(std::string_view name) {
+  if (name == "hearts") return HeartsRecipe();
   if (name == "arena") return ArenaRecipe();
   if (name == "arena_basic_easy_shaped") return ArenaBasicEasyShapedRecipe();
   std::string known;
@@ -218,7 +252,7 @@ StatusOr<TaskConfig> RecipeByName(std::string_view name) {
   return Status::NotFound("unknown recipe '" + std::string(name) + "' (known: " + known + ")");
 }
 
-std::vector<std::string> RecipeNames() { return {"arena", "arena_basic_easy_shaped"}; }
+std::vector<std::string> RecipeNames() { return {"hearts", "arena", "arena_basic_easy_shaped"}; }
 
 const std::vector<TaskField>& TaskFields() {
   static const std::vector<TaskField> fields = BuildFields();

@@ -69,13 +69,19 @@ struct TaskConfig {
 };
 
 // Named recipes.
-// "arena": the default arena (DESIGN §3): 24 agents in 4 instances of 25x25; per instance 10
+// "arena": the original arena (docs/design.md §3): 24 agents in 4 instances of 25x25; per instance
+// 10
 //   walls, 10 mines, 5 generators, 5 altars (3 batteries -> heart), 1 lasery, 1 armory; shaped
 //   rewards; combat on (attack cost 1 laser).
 // "arena_basic_easy_shaped": 20 walls, 20 blocks, no lasery or armory, the altar needs 1
 //   battery, shaped rewards, combat off (attack cost 100).
+// "hearts": the CPU-scale task the mixed-difficulty task set varies: 24 agents in 4 rooms of
+//   11x11 (a 25x25 map), per room 4 walls, 2 mines, 1 generator (ore -> battery), 1 altar
+//   (1 battery -> heart); inventories hold one of each item; the reward is success alone (1 for
+//   the first heart, nothing else); no combat; 128-step episodes.
 TaskConfig ArenaRecipe();
 TaskConfig ArenaBasicEasyShapedRecipe();
+TaskConfig HeartsRecipe();
 StatusOr<TaskConfig> RecipeByName(std::string_view name);
 std::vector<std::string> RecipeNames();
 

@@ -57,6 +57,8 @@ TEST(CurriculumSample, DrawsFromTheSnapshotDistribution) {
   cfg.ema_timescale = 0.5;
   cfg.min_samples_for_lp = 1;
   cfg.z_score_amplification = 3;
+  cfg.rand_task_rate =
+      0.05;  // the task that never succeeds is out of play: the mix keeps it drawable
   auto c = Make(cfg);
   const auto ids = c->ActiveTaskIds();
   for (int i = 0; i < 6; ++i) {

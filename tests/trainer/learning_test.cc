@@ -22,6 +22,7 @@ using run::TrainerConfig;
 RunConfig EasyOreTask() {
   ConfigBuilder b;
   for (const std::string kv : {"seed=3",
+                               "env.recipe=arena",
                                "env.num_envs=32",
                                "env.map.num_agents=4",
                                "env.map.num_instances=1",

@@ -79,7 +79,8 @@ inline std::vector<std::string> Lines(const std::string& path) {
 // A tiny arena (2 envs of 4 agents on an 11x11 map, 20-step episodes, 16-step rollouts): an
 // iteration takes a fraction of a second.
 inline constexpr const char* kTinyRun =
-    "env.num_envs=2 env.map.num_agents=4 env.map.num_instances=1 env.map.instance_size=11 "
+    "env.recipe=arena env.num_envs=2 env.map.num_agents=4 env.map.num_instances=1 "
+    "env.map.instance_size=11 "
     "env.map.border_width=1 env.map.walls=2 env.mine.count=2 env.generator.count=1 "
     "env.altar.count=1 "
     "env.lasery.count=0 env.armory.count=0 env.max_steps=20 trainer.num_steps=16 "

@@ -22,13 +22,26 @@ using run::TrainerConfig;
 
 RunConfig Tiny(bool lstm) {
   ConfigBuilder b;
-  for (const std::string kv :
-       {"env.num_envs=2", "env.map.num_agents=4", "env.map.num_instances=1",
-        "env.map.instance_size=11", "env.map.border_width=1", "env.map.walls=2", "env.mine.count=2",
-        "env.generator.count=1", "env.altar.count=1", "env.lasery.count=0", "env.armory.count=0",
-        "env.max_steps=20", "trainer.num_steps=16", "trainer.bptt_horizon=8",
-        "trainer.num_minibatches=2", "trainer.torch_threads=1", "trainer.env_threads=1",
-        "curriculum.num_active_tasks=16", "curriculum.perf_invalidation_batch_size=2"}) {
+  for (const std::string kv : {"env.recipe=arena",
+                               "env.num_envs=2",
+                               "env.map.num_agents=4",
+                               "env.map.num_instances=1",
+                               "env.map.instance_size=11",
+                               "env.map.border_width=1",
+                               "env.map.walls=2",
+                               "env.mine.count=2",
+                               "env.generator.count=1",
+                               "env.altar.count=1",
+                               "env.lasery.count=0",
+                               "env.armory.count=0",
+                               "env.max_steps=20",
+                               "trainer.num_steps=16",
+                               "trainer.bptt_horizon=8",
+                               "trainer.num_minibatches=2",
+                               "trainer.torch_threads=1",
+                               "trainer.env_threads=1",
+                               "curriculum.num_active_tasks=16",
+                               "curriculum.perf_invalidation_batch_size=2"}) {
     EXPECT_TRUE(b.SetArgument(kv).ok()) << kv;
   }
   EXPECT_TRUE(b.Set("trainer.use_lstm", lstm ? "true" : "false").ok());

@@ -9,6 +9,7 @@ namespace lpt::bench {
 
 Bench EnvBench();
 Bench CurriculumBench();
+Bench SteeringBench();
 Bench TrainBench();
 Bench CheckpointBench();
 Bench CommBench();

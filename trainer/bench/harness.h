@@ -60,7 +60,8 @@ struct Bench {
   std::string summary;      // one line, for the list of benches
   std::string description;  // for `lptrain bench NAME --help`
   std::vector<BenchOption> options;
-  bool takes_config = false;  // --config FILE and key=value settings
+  bool takes_config = false;    // --config FILE and key=value settings, resolved as a run config
+  bool takes_settings = false;  // key=value settings the bench reads itself (BenchArgs::settings)
   std::function<StatusOr<Report>(const BenchArgs&, const BenchContext&)> run;
 };
 

@@ -37,11 +37,19 @@ int RunBench(int argc, char** argv, const CommandContext& context) {
     }
   }
   options.add_options()("json", "print one JSON object as the last line");
-  if (b->takes_config) AddConfigOptions(&options);
+  if (b->takes_config) {
+    AddConfigOptions(&options);
+  } else if (b->takes_settings) {
+    options.add_options()("overrides", "key=value settings",
+                          cxxopts::value<std::vector<std::string>>());
+    options.parse_positional({"overrides"});
+    options.positional_help("[key=value ...]");
+  }
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc - 1, argv + 1);
   if (!parsed) return kExitOk;
   const cxxopts::ParseResult& args = *parsed;
-  if (!b->takes_config && !NoStrayArguments(args, command.c_str())) return kExitUsage;
+  if (!b->takes_config && !b->takes_settings && !NoStrayArguments(args, command.c_str()))
+    return kExitUsage;
 
   bench::BenchArgs bench_args;
   for (const bench::BenchOption& o : b->options) {
@@ -58,8 +66,9 @@ int RunBench(int argc, char** argv, const CommandContext& context) {
       return kExitUsage;
     }
     bench_args.config = *config;
-    if (args.count("overrides"))
-      bench_args.settings = args["overrides"].as<std::vector<std::string>>();
+  }
+  if ((b->takes_config || b->takes_settings) && args.count("overrides")) {
+    bench_args.settings = args["overrides"].as<std::vector<std::string>>();
   }
   bench::BenchContext bench_context;
   bench_context.world = context.world;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "trainer/run/tasks.h"
 
 namespace lpt::run {
 namespace {
@@ -145,20 +146,44 @@ const std::vector<KeySpec>& Keys() {
       k.push_back(NumericKey<TaskConfig>("env." + f.name, f,
                                          [](RunConfig& c) -> TaskConfig& { return c.task; }));
     }
+    k.push_back(ChoiceKey("env.task_features",
+                          "the task's varied params (normalised) as policy inputs; auto: on when "
+                          "the curriculum varies them",
+                          {"auto", "on", "off"}, Phase::kOverride,
+                          [](RunConfig& c) -> std::string& { return c.task_features; }));
 
+    std::vector<std::string> presets = curriculum::PresetNames();
+    presets.insert(presets.begin(), "auto");
     k.push_back(ChoiceKey("curriculum.preset",
-                          "the original guide's presets (batch size, task-list cache, pool size)",
-                          curriculum::PresetNames(), Phase::kBase,
+                          "the original guide's presets (batch size, task-list cache, pool size); "
+                          "auto: default, with a sampled pool sized to the run's expected results "
+                          "(about 50 per task)",
+                          presets, Phase::kBase,
                           [](RunConfig& c) -> std::string& { return c.curriculum_preset; }));
     k.push_back(ChoiceKey("curriculum.task_set",
-                          "tasks to choose from: arena_buckets (the original arena buckets + "
+                          "tasks to choose from: mixed_difficulty (impossible, trivial and "
+                          "learnable hearts tasks), arena_buckets (the original arena buckets + "
                           "curriculum.buckets.*), single (the env config), custom (only "
-                          "curriculum.buckets.*)",
-                          {"arena_buckets", "single", "custom"}, Phase::kOverride,
+                          "curriculum.buckets.*); auto: mixed_difficulty for env.recipe=hearts, "
+                          "else arena_buckets",
+                          {"auto", "mixed_difficulty", "arena_buckets", "single", "custom"},
+                          Phase::kOverride,
                           [](RunConfig& c) -> std::string& { return c.task_set; }));
+    k.push_back(ChoiceKey("curriculum.pool",
+                          "enumerated: every combination of a finite task set once (task id = "
+                          "combination index, no eviction); sampled: num_active_tasks drawn task "
+                          "ids, evicted and replaced; auto: enumerated for finite sets of at most "
+                          "10000 tasks",
+                          {"auto", "enumerated", "sampled"}, Phase::kOverride,
+                          [](RunConfig& c) -> std::string& { return c.pool; }));
+    k.push_back(ChoiceKey("curriculum.score",
+                          "a room's episode result: success (share of its agents that made a "
+                          "heart) or return (mean agent return / curriculum.score_max)",
+                          {"success", "return"}, Phase::kOverride,
+                          [](RunConfig& c) -> std::string& { return c.score; }));
     const Field<RunConfig> score_max = MakeField<RunConfig>(
         "curriculum.score_max",
-        "divides episode returns for the curriculum; 0: sum of positive reward caps",
+        "score=return: the attainable return per agent that returns are divided by (required)",
         FieldKind::kFloat, 0, 1e9, [](auto& c) -> auto& { return c.score_max; });
     k.push_back(NumericKey<RunConfig>("curriculum.score_max", score_max,
                                       [](RunConfig& c) -> RunConfig& { return c; }));
@@ -176,6 +201,10 @@ const std::vector<KeySpec>& Keys() {
       k.push_back(NumericKey<CheckpointConfig>(
           "checkpoint." + f.name, f,
           [](RunConfig& c) -> CheckpointConfig& { return c.checkpoint; }));
+    }
+    for (const EvalField& f : EvalFields()) {
+      k.push_back(NumericKey<EvalConfig>("eval." + f.name, f,
+                                         [](RunConfig& c) -> EvalConfig& { return c.eval; }));
     }
     k.push_back(ChoiceKey("trainer.device", "where the model runs (auto: cuda when available)",
                           {"auto", "cpu", "cuda"}, Phase::kOverride,
@@ -388,6 +417,23 @@ const std::vector<CheckpointField>& CheckpointFields() {
   return fields;
 }
 
+const std::vector<EvalField>& EvalFields() {
+  using K = FieldKind;
+  using T = EvalConfig;
+  static const std::vector<EvalField> fields = {
+      MakeField<T>(
+          "interval", "iterations between evaluations of the task set (0: none)", K::kInt, 0, 1e9,
+          [](auto& c) -> auto& { return c.interval; }),
+      MakeField<T>(
+          "episodes", "env-episodes per task and evaluation", K::kInt, 1, 1e6,
+          [](auto& c) -> auto& { return c.episodes; }),
+      MakeField<T>(
+          "greedy", "evaluate with argmax actions instead of sampled ones", K::kBool, 0, 1,
+          [](auto& c) -> auto& { return c.greedy; }),
+  };
+  return fields;
+}
+
 Status ConfigBuilder::Set(const std::string& raw_key, const std::string& value) {
   const std::string key = Canonical(Trim(raw_key));
   if (key == "curriculum.algorithm") {
@@ -491,7 +537,7 @@ Status ConfigBuilder::LoadYamlNode(const YAML::Node& root, const std::string& so
 
 StatusOr<RunConfig> ConfigBuilder::Resolve() const {
   RunConfig c;
-  c.task = envsim::ArenaRecipe();
+  c.task = envsim::RecipeByName(c.env_recipe).value();
   std::map<std::string, Bucket> user_buckets;
   // Whole-struct keys first, so field overrides land on top of them whatever the order given.
   for (const Phase phase : {Phase::kBase, Phase::kOverride}) {
@@ -509,24 +555,27 @@ StatusOr<RunConfig> ConfigBuilder::Resolve() const {
       LPT_RETURN_IF_ERROR(spec->set(&c, value));
       if (key == "env.recipe") c.task = envsim::RecipeByName(c.env_recipe).value();
       if (key == "curriculum.preset") {
-        LPT_RETURN_IF_ERROR(curriculum::ApplyPreset(c.curriculum_preset, &c.curriculum));
+        const std::string preset = c.curriculum_preset == "auto" ? "default" : c.curriculum_preset;
+        LPT_RETURN_IF_ERROR(curriculum::ApplyPreset(preset, &c.curriculum));
       }
     }
   }
   LPT_RETURN_IF_ERROR(c.task.Validate().WithPrefix("env"));
   LPT_RETURN_IF_ERROR(c.curriculum.Validate().WithPrefix("curriculum"));
 
+  if (c.task_set == "auto")
+    c.task_set = c.env_recipe == "hearts" ? "mixed_difficulty" : "arena_buckets";
   if (c.task_set == "arena_buckets") {
     c.buckets = ArenaBuckets();
   } else if (c.task_set == "custom" && user_buckets.empty()) {
     return Status::InvalidArgument(
         "curriculum.task_set: custom needs at least one curriculum.buckets.* key");
-  } else if (c.task_set == "single" && !user_buckets.empty()) {
-    return Status::InvalidArgument(
-        "curriculum.task_set: single takes no curriculum.buckets.* keys (use custom)");
+  } else if ((c.task_set == "single" || c.task_set == "mixed_difficulty") &&
+             !user_buckets.empty()) {
+    return Status::InvalidArgument("curriculum.task_set: " + c.task_set +
+                                   " takes no curriculum.buckets.* keys (use custom)");
   }
   for (const auto& [field, bucket] : user_buckets) c.buckets[field] = bucket;
-  // Every bucket value must make a valid env on its own.
   for (const auto& [field, bucket] : c.buckets) {
     if (field == "map.num_agents") {
       return Status::InvalidArgument(
@@ -534,17 +583,34 @@ StatusOr<RunConfig> ConfigBuilder::Resolve() const {
           ": the number of agents is fixed for a run (the policy's batch); "
           "set env.map.num_agents instead");
     }
-    std::vector<double> probe = bucket.values;
-    if (bucket.is_span) probe = {bucket.min, bucket.max};
-    for (double v : probe) {
-      TaskConfig t = c.task;
-      LPT_RETURN_IF_ERROR(envsim::SetTaskField(&t, field, v).WithPrefix(kBucketPrefix + field));
-      const Status valid = t.Validate();
-      if (!valid.ok()) {
-        return Status::InvalidArgument(kBucketPrefix + field + ": value " + FormatNumber(v) +
-                                       " makes the env invalid: " + valid.message());
-      }
-    }
+  }
+  if (c.task_set == "mixed_difficulty") {
+    c.task_specs = MixedDifficultySpecs();
+  } else {
+    curriculum::GeneratorSpec spec;
+    spec.name = c.env_recipe;
+    for (const auto& [field, bucket] : c.buckets) spec.buckets.push_back(bucket);
+    c.task_specs = {spec};
+  }
+  LPT_RETURN_IF_ERROR(CheckTaskSpecs(c).WithPrefix("curriculum.task_set " + c.task_set));
+
+  const bool finite = curriculum::TaskGenerator::Finite(c.task_specs);
+  const uint64_t combinations = curriculum::TaskGenerator::CountCombinations(c.task_specs);
+  if (c.pool == "enumerated" && !finite) {
+    return Status::InvalidArgument(
+        "curriculum.pool: enumerated needs a task set of lists, not spans");
+  }
+  c.enumerate =
+      c.pool == "enumerated" || (c.pool == "auto" && finite && combinations <= kAutoEnumerated);
+  if (c.curriculum_preset == "auto" && !c.enumerate && !Has("curriculum.num_active_tasks")) {
+    // About 50 results per task over the run (10 in its first fifth): a pool the run can measure.
+    c.curriculum.num_active_tasks =
+        static_cast<int>(std::clamp(ExpectedResults(c) / 50.0, 16.0, 1000.0));
+  }
+  if (c.score == "return" && !(c.score_max > 0)) {
+    return Status::InvalidArgument(
+        "curriculum.score_max: curriculum.score=return needs the attainable return per agent "
+        "(> 0) to divide returns by");
   }
 
   const TrainerConfig& t = c.trainer;
@@ -566,11 +632,11 @@ StatusOr<RunConfig> ConfigBuilder::Resolve() const {
 
 std::vector<KeyDoc> DescribeKeys() {
   RunConfig defaults;
-  defaults.task = envsim::ArenaRecipe();
+  defaults.task = envsim::RecipeByName(defaults.env_recipe).value();
   std::vector<KeyDoc> docs;
   for (const KeySpec& k : Keys()) docs.push_back({k.key, k.get(defaults), k.allowed, k.doc});
   docs.push_back({"curriculum.algorithm", "lp", "lp|discrete_random", "same as curriculum.use_lp"});
-  docs.push_back({kBucketPrefix + "<env field>", "(arena buckets)", "[a, b, ...] or a..b",
+  docs.push_back({kBucketPrefix + "<env field>", "(none)", "[a, b, ...] or a..b",
                   "values the curriculum's tasks draw for an env.* field, e.g. "
                   "curriculum.buckets.rewards.ore_red=[0,0.1,0.5]"});
   return docs;
@@ -584,7 +650,12 @@ std::string ToYaml(const RunConfig& config) {
     if (k.key == "run" && v.empty()) continue;
     out += k.key + ": " + v + "\n";
   }
-  // The resolved buckets, exactly: reading this back gives the same tasks.
+  // The resolved task set, exactly: reading this back gives the same tasks (the named sets
+  // without buckets are defined by lptrain itself).
+  if (config.task_set == "mixed_difficulty") {
+    out += "curriculum.task_set: mixed_difficulty\n";
+    return out;
+  }
   out += "curriculum.task_set: " + std::string(config.buckets.empty() ? "single" : "custom") + "\n";
   for (const auto& [field, bucket] : config.buckets) {
     out += kBucketPrefix + field + ": " +

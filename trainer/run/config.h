@@ -72,24 +72,45 @@ struct CheckpointConfig {
 using CheckpointField = Field<CheckpointConfig>;
 const std::vector<CheckpointField>& CheckpointFields();
 
-// Which tasks the curriculum chooses from.
-//   arena_buckets: the original arena buckets (shaped rewards and their caps, attack cost,
-//                  converters' initial resources), plus any curriculum.buckets.* given
-//   single:        one task, the env config itself
-//   custom:        only the curriculum.buckets.* given
+// Evaluation during training: every `interval` iterations rank 0 plays `episodes` episodes of
+// every task of the run's task set with the frozen policy; eval/* in metrics.jsonl.
+struct EvalConfig {
+  int interval = 0;     // iterations between evaluations (0: none)
+  int episodes = 2;     // env-episodes per task (each gives one result per room)
+  bool greedy = false;  // argmax actions instead of sampled ones
+};
+using EvalField = Field<EvalConfig>;
+const std::vector<EvalField>& EvalFields();
+
+// Which tasks the curriculum chooses from (curriculum.task_set):
+//   auto:             mixed_difficulty for the hearts recipe, arena_buckets for the others
+//   mixed_difficulty: impossible, trivial and learnable variants of the hearts recipe
+//                     (run/tasks.h); the class of a task is the first part of its label
+//   arena_buckets:    the original arena buckets (shaped rewards and their caps, attack cost,
+//                     converters' initial resources), plus any curriculum.buckets.* given
+//   single:           one task, the env config itself
+//   custom:           only the curriculum.buckets.* given
 struct RunConfig {
   uint64_t seed = 1;
   std::string run;  // run name (default run directory runs/<run>)
-  std::string env_recipe = "arena";
-  int num_envs = 16;        // envs per rank
-  envsim::TaskConfig task;  // the recipe with env.* overrides applied
-  std::string curriculum_preset = "default";
-  std::string task_set = "arena_buckets";
-  double score_max = 0;  // episode score normaliser; 0: sum of positive reward caps
+  std::string env_recipe = "hearts";
+  int num_envs = 16;                   // envs per rank
+  envsim::TaskConfig task;             // the recipe with env.* overrides applied
+  std::string task_features = "auto";  // auto | on | off: the task's varied params as inputs
+  std::string curriculum_preset = "auto";
+  std::string task_set = "auto";
+  std::string pool = "auto";      // auto | enumerated | sampled
+  std::string score = "success";  // success | return: what a room's episode tells the curriculum
+  double score_max = 0;           // score=return: the attainable return per agent it is divided by
   curriculum::CurriculumConfig curriculum;
-  std::map<std::string, curriculum::Bucket> buckets;  // env field -> values (resolved set)
+  std::map<std::string, curriculum::Bucket> buckets;  // env field -> values (custom sets)
+  // The resolved task set: the curriculum's generator specs (one per class part; the spec's
+  // name is the tasks' class). Not keys: a function of task_set and buckets.
+  std::vector<curriculum::GeneratorSpec> task_specs;
+  bool enumerate = false;  // the pool holds every combination (resolved from pool)
   TrainerConfig trainer;
   CheckpointConfig checkpoint;
+  EvalConfig eval;
   std::string device = "auto";  // auto | cpu | cuda
 };
 

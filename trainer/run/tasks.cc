@@ -2,15 +2,123 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+
+#include "common/fields.h"
 
 namespace lpt::run {
 
+namespace {
+
+curriculum::Bucket List(const std::string& key, std::vector<double> values) {
+  curriculum::Bucket b;
+  b.key = key;
+  b.values = std::move(values);
+  return b;
+}
+
+curriculum::GeneratorSpec Spec(const std::string& name,
+                               std::vector<std::pair<std::string, double>> fixed,
+                               std::vector<curriculum::Bucket> buckets) {
+  curriculum::GeneratorSpec s;
+  s.name = name;
+  s.fixed = std::move(fixed);
+  s.buckets = std::move(buckets);
+  return s;
+}
+
+// The values a task set gives key (fixed and bucketed, spans by their ends).
+std::vector<double> ValuesOf(const std::vector<curriculum::GeneratorSpec>& specs,
+                             const std::string& key) {
+  std::vector<double> values;
+  for (const curriculum::GeneratorSpec& spec : specs) {
+    for (const auto& [k, v] : spec.fixed) {
+      if (k == key) values.push_back(v);
+    }
+    for (const curriculum::Bucket& b : spec.buckets) {
+      if (b.key != key) continue;
+      if (b.is_span) {
+        values.push_back(b.min);
+        values.push_back(b.max);
+      } else {
+        values.insert(values.end(), b.values.begin(), b.values.end());
+      }
+    }
+  }
+  return values;
+}
+
+// Every key the task set sets, in first-seen order.
+std::vector<std::string> KeysOf(const std::vector<curriculum::GeneratorSpec>& specs) {
+  std::vector<std::string> keys;
+  const auto add = [&](const std::string& k) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  };
+  for (const curriculum::GeneratorSpec& spec : specs) {
+    for (const auto& [k, v] : spec.fixed) add(k);
+    for (const curriculum::Bucket& b : spec.buckets) add(b.key);
+  }
+  return keys;
+}
+
+}  // namespace
+
+std::vector<curriculum::GeneratorSpec> MixedDifficultySpecs() {
+  const curriculum::Bucket sizes = List("map.instance_size", {9, 13});
+  return {
+      Spec("impossible", {{"altar.count", 0}},
+           {List("generator.initial_resource_count", {0, 6}), sizes}),
+      Spec("impossible", {{"mine.count", 0}, {"generator.initial_resource_count", 0}},
+           {List("altar.input.battery_red", {1, 2}), sizes}),
+      Spec("trivial", {{"altar.initial_resource_count", 6}}, {sizes}),
+      Spec("learnable", {{"generator.initial_resource_count", 6}},
+           {List("altar.input.battery_red", {1, 2, 3}), sizes}),
+      Spec("learnable", {{"generator.initial_resource_count", 0}},
+           {List("altar.input.battery_red", {1, 2, 3}), sizes}),
+  };
+}
+
+std::string TaskClass(const std::string& label) { return label.substr(0, label.find('|')); }
+
+Status CheckTaskSpecs(const RunConfig& config) {
+  for (const curriculum::GeneratorSpec& spec : config.task_specs) {
+    envsim::TaskConfig fixed = config.task;
+    for (const auto& [key, value] : spec.fixed) {
+      LPT_RETURN_IF_ERROR(
+          envsim::SetTaskField(&fixed, key, value).WithPrefix(spec.name + ": " + key));
+    }
+    const Status valid = fixed.Validate();
+    if (!valid.ok())
+      return Status::InvalidArgument(spec.name +
+                                     ": its fixed params make the env invalid: " + valid.message());
+    for (const curriculum::Bucket& bucket : spec.buckets) {
+      const std::string name = "curriculum.buckets." + bucket.key;
+      std::vector<double> probe = bucket.values;
+      if (bucket.is_span) probe = {bucket.min, bucket.max};
+      for (double v : probe) {
+        envsim::TaskConfig t = fixed;
+        LPT_RETURN_IF_ERROR(envsim::SetTaskField(&t, bucket.key, v).WithPrefix(name));
+        const Status ok = t.Validate();
+        if (!ok.ok()) {
+          return Status::InvalidArgument(name + ": value " + FormatNumber(v) +
+                                         " makes the env invalid: " + ok.message());
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+double ExpectedResults(const RunConfig& config) {
+  const double per_result =
+      static_cast<double>(config.task.AgentsPerInstance()) * config.task.max_steps;
+  return config.trainer.total_timesteps / std::max(per_result, 1.0);
+}
+
 StatusOr<std::shared_ptr<const curriculum::TaskGenerator>> MakeTaskGenerator(
     const RunConfig& config) {
-  curriculum::GeneratorSpec spec;
-  spec.name = config.env_recipe;
-  for (const auto& [field, bucket] : config.buckets) spec.buckets.push_back(bucket);
-  LPT_ASSIGN_OR_RETURN(auto gen, curriculum::TaskGenerator::Create({spec}));
+  LPT_ASSIGN_OR_RETURN(auto gen,
+                       curriculum::TaskGenerator::Create(config.task_specs, 4, config.enumerate));
   return std::shared_ptr<const curriculum::TaskGenerator>(std::move(gen));
 }
 
@@ -37,10 +145,10 @@ double ScoreMax(const RunConfig& config, const envsim::TaskConfig& task) {
 
 envsim::TaskConfig CapacityConfig(const RunConfig& config) {
   envsim::TaskConfig t = config.task;
-  for (const auto& [field, bucket] : config.buckets) {
-    const double top =
-        bucket.is_span ? bucket.max : *std::max_element(bucket.values.begin(), bucket.values.end());
-    const envsim::TaskField* f = envsim::FindTaskField(field);
+  for (const std::string& key : KeysOf(config.task_specs)) {
+    const std::vector<double> values = ValuesOf(config.task_specs, key);
+    const double top = *std::max_element(values.begin(), values.end());
+    const envsim::TaskField* f = envsim::FindTaskField(key);
     if (f->get(t) < top) f->set(t, top);
   }
   return t;
@@ -59,6 +167,31 @@ envsim::BatchOptions BatchOptionsFor(const RunConfig& config, int rank, uint64_t
   bo.max_width = capacity.MapWidth();
   bo.max_converters = capacity.ConvertersPerEnv();
   return bo;
+}
+
+StatusOr<TaskFeatures> TaskFeatures::Create(const RunConfig& config) {
+  TaskFeatures f;
+  const bool varies = !KeysOf(config.task_specs).empty();
+  if (config.task_features == "off" || (config.task_features == "auto" && !varies)) return f;
+  for (const std::string& key : KeysOf(config.task_specs)) {
+    const envsim::TaskField* field = envsim::FindTaskField(key);
+    if (field == nullptr) return Status::NotFound("task features: no env field '" + key + "'");
+    std::vector<double> values = ValuesOf(config.task_specs, key);
+    values.push_back(field->get(config.task));
+    const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    f.keys_.push_back(key);
+    f.fields_.push_back(field);
+    f.min_.push_back(*lo);
+    f.scale_.push_back(*hi > *lo ? 1.0 / (*hi - *lo) : 0.0);
+  }
+  return f;
+}
+
+void TaskFeatures::Compute(const envsim::TaskConfig& task, float* out) const {
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const double v = (fields_[i]->get(task) - min_[i]) * scale_[i];
+    out[i] = static_cast<float>(std::clamp(v, 0.0, 1.0));
+  }
 }
 
 }  // namespace lpt::run

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "curriculum/task_generator.h"
@@ -16,7 +18,33 @@
 
 namespace lpt::run {
 
-// The task generator a config describes (one bucket per configured env field).
+// Finite task sets of at most this many combinations get an enumerated pool under
+// curriculum.pool=auto.
+inline constexpr uint64_t kAutoEnumerated = 10000;
+
+// The mixed-difficulty task set over the hearts recipe (22 tasks), one generator spec per
+// part; a spec's name is its tasks' class:
+//   impossible  no altar (with or without a battery stock), or no battery source (no mine, no
+//               stock) for altars costing 1 or 2 batteries; rooms of 9 or 13 cells (8 tasks)
+//   trivial     6 hearts already waiting in the altar; rooms of 9 or 13 (2 tasks)
+//   learnable   6 batteries waiting in the generator, or none (mine -> ore -> generator ->
+//               battery), the altar costing 1, 2 or 3 batteries, rooms of 9 or 13 (12 tasks)
+// The reward is success alone, so a room's result is the share of its agents that made a heart.
+std::vector<curriculum::GeneratorSpec> MixedDifficultySpecs();
+
+// The class of a task: the first part of its label ("learnable" for "learnable|...").
+std::string TaskClass(const std::string& label);
+
+// Every fixed param and every bucket value of config.task_specs must make a valid env on its
+// own (combinations are checked when drawn; an invalid one is played as the base task and
+// credited to no task). Errors name the bucket key and the value.
+Status CheckTaskSpecs(const RunConfig& config);
+
+// The results a run of config brings the curriculum: one per room-episode, so
+// total_timesteps / (agents per room x max_steps) of the base task.
+double ExpectedResults(const RunConfig& config);
+
+// The task generator a config describes (its task specs; enumerated per config.enumerate).
 StatusOr<std::shared_ptr<const curriculum::TaskGenerator>> MakeTaskGenerator(
     const RunConfig& config);
 
@@ -29,14 +57,32 @@ StatusOr<envsim::TaskConfig> ApplyTaskParams(const envsim::TaskConfig& base,
 // The normaliser of episode scores for the curriculum (score_max or the sum of positive caps).
 double ScoreMax(const RunConfig& config, const envsim::TaskConfig& task);
 
-// The largest map and converter count any task of the config can ask for: every bucket at its
-// largest value at once (sizes grow with each of these values).
+// The largest map and converter count any task of the config can ask for: every param at its
+// largest value over the task set at once (sizes grow with each of these values).
 envsim::TaskConfig CapacityConfig(const RunConfig& config);
 
 // The batch options of rank `rank`'s envs: env ids rank * num_envs + e, capacity for every
 // task of the config. `generation` > 0 offsets the env ids (fresh envs after a resume on
 // another layout must not replay the run's first episodes).
 envsim::BatchOptions BatchOptionsFor(const RunConfig& config, int rank, uint64_t generation = 0);
+
+// TaskFeatures: the task's varied params as policy inputs. For every key the task set sets
+// (fixed or bucketed), the value in the env's config scaled to [0, 1] over the values the set
+// (and the base task) gives that key. Empty (size 0) when the run varies nothing, or when
+// env.task_features=off.
+class TaskFeatures {
+ public:
+  static StatusOr<TaskFeatures> Create(const RunConfig& config);
+  int size() const { return static_cast<int>(fields_.size()); }
+  const std::vector<std::string>& keys() const { return keys_; }
+  // out[0 .. size()) for an env playing `task`.
+  void Compute(const envsim::TaskConfig& task, float* out) const;
+
+ private:
+  std::vector<std::string> keys_;
+  std::vector<const envsim::TaskField*> fields_;
+  std::vector<double> min_, scale_;
+};
 
 }  // namespace lpt::run
 

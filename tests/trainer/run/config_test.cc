@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 #include "trainer/run/tasks.h"
 
@@ -131,12 +132,39 @@ TEST(Config, BucketsParseAsListsOrSpansAndCheckEveryValue) {
   EXPECT_TRUE(c.buckets.at("max_steps").integer);
   EXPECT_FALSE(b.SetArgument("curriculum.buckets.attack.cost=[1, 300]").ok());
   ConfigBuilder big;
+  ASSERT_TRUE(big.SetArgument("env.recipe=arena").ok());
   ASSERT_TRUE(big.SetArgument("curriculum.buckets.map.walls=[0, 600]").ok());
   EXPECT_NE(big.Resolve().status().message().find("makes the env invalid"), std::string::npos);
 }
 
-TEST(Config, DefaultTaskSetIsTheOriginalArenaBuckets) {
+TEST(Config, DefaultTaskSetIsTheMixedDifficultySetOfTheHeartsRecipe) {
   const RunConfig c = ConfigBuilder().Resolve().value();
+  EXPECT_EQ(c.env_recipe, "hearts");
+  EXPECT_EQ(c.task_set, "mixed_difficulty");
+  EXPECT_TRUE(c.enumerate);
+  auto gen = MakeTaskGenerator(c).value();
+  ASSERT_EQ(gen->num_combinations(), 22u);
+  std::map<std::string, int> classes;
+  std::vector<double> params(gen->num_keys());
+  std::string label;
+  for (uint64_t id = 0; id < gen->num_combinations(); ++id) {
+    gen->Generate(id, params.data(), &label);
+    ++classes[TaskClass(label)];
+    EXPECT_TRUE(ApplyTaskParams(c.task, *gen, params.data()).ok()) << label;
+  }
+  EXPECT_EQ(classes,
+            (std::map<std::string, int>{{"impossible", 8}, {"trivial", 2}, {"learnable", 12}}));
+  // The set's own keys come back from the resolved YAML.
+  ConfigBuilder back;
+  ASSERT_TRUE(back.LoadYamlText(ToYaml(c), "yaml").ok());
+  EXPECT_EQ(back.Resolve().value().task_set, "mixed_difficulty");
+}
+
+TEST(Config, TheArenaRecipeDefaultsToTheOriginalArenaBuckets) {
+  ConfigBuilder b;
+  ASSERT_TRUE(b.SetArgument("env.recipe=arena").ok());
+  const RunConfig c = b.Resolve().value();
+  EXPECT_FALSE(c.enumerate);  // 640,000 combinations: a sampled pool
   EXPECT_EQ(c.buckets.count("rewards.ore_red"), 1u);
   EXPECT_EQ(c.buckets.count("attack.cost"), 1u);
   EXPECT_EQ(c.buckets.count("altar.initial_resource_count"), 1u);
