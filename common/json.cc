@@ -212,3 +212,159 @@ StatusOr<std::vector<std::pair<std::string, double>>> ParseFlatJsonNumbers(std::
 }
 
 }  // namespace lpt
+
+namespace lpt {
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(std::string_view text) : text_(text) {}
+
+  StatusOr<JsonValue> ParseDocument() {
+    LPT_ASSIGN_OR_RETURN(JsonValue v, Value(0));
+    Skip();
+    if (at_ != text_.size()) return Error("text after the value");
+    return v;
+  }
+
+ private:
+  Status Error(const std::string& what) const {
+    return Status::InvalidArgument("JSON at character " + std::to_string(at_) + ": " + what);
+  }
+  void Skip() {
+    while (at_ < text_.size() &&
+           (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\r' || text_[at_] == '\n')) {
+      ++at_;
+    }
+  }
+  bool Eat(char c) {
+    Skip();
+    if (at_ < text_.size() && text_[at_] == c) {
+      ++at_;
+      return true;
+    }
+    return false;
+  }
+  StatusOr<std::string> String() {
+    if (!Eat('"')) return Error("expected a string");
+    std::string out;
+    while (at_ < text_.size() && text_[at_] != '"') {
+      char c = text_[at_++];
+      if (c == '\\') {
+        if (at_ >= text_.size()) break;
+        const char e = text_[at_++];
+        switch (e) {
+          case 'n':
+            c = '\n';
+            break;
+          case 't':
+            c = '\t';
+            break;
+          case 'r':
+            c = '\r';
+            break;
+          case 'b':
+            c = '\b';
+            break;
+          case 'f':
+            c = '\f';
+            break;
+          case 'u': {
+            if (at_ + 4 > text_.size()) return Error("short \\u escape");
+            const unsigned code =
+                static_cast<unsigned>(std::stoul(std::string(text_.substr(at_, 4)), nullptr, 16));
+            at_ += 4;
+            if (code < 0x80) {
+              c = static_cast<char>(code);
+            } else {
+              // UTF-8 of the code point (surrogate pairs are not joined: not needed here).
+              if (code < 0x800) {
+                out += static_cast<char>(0xc0 | (code >> 6));
+              } else {
+                out += static_cast<char>(0xe0 | (code >> 12));
+                out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+              }
+              c = static_cast<char>(0x80 | (code & 0x3f));
+            }
+            break;
+          }
+          default:
+            c = e;
+        }
+      }
+      out += c;
+    }
+    if (at_ >= text_.size()) return Error("unterminated string");
+    ++at_;
+    return out;
+  }
+  StatusOr<JsonValue> Value(int depth) {
+    if (depth > 64) return Error("nested too deeply");
+    Skip();
+    JsonValue v;
+    if (at_ >= text_.size()) return Error("expected a value");
+    const char c = text_[at_];
+    if (c == '{') {
+      ++at_;
+      v.kind = JsonValue::Kind::kObject;
+      if (Eat('}')) return v;
+      do {
+        Skip();
+        LPT_ASSIGN_OR_RETURN(std::string key, String());
+        if (!Eat(':')) return Error("expected ':'");
+        LPT_ASSIGN_OR_RETURN(JsonValue member, Value(depth + 1));
+        v.members.emplace_back(std::move(key), std::move(member));
+      } while (Eat(','));
+      if (!Eat('}')) return Error("expected ',' or '}'");
+      return v;
+    }
+    if (c == '[') {
+      ++at_;
+      v.kind = JsonValue::Kind::kArray;
+      if (Eat(']')) return v;
+      do {
+        LPT_ASSIGN_OR_RETURN(JsonValue item, Value(depth + 1));
+        v.items.push_back(std::move(item));
+      } while (Eat(','));
+      if (!Eat(']')) return Error("expected ',' or ']'");
+      return v;
+    }
+    if (c == '"') {
+      v.kind = JsonValue::Kind::kString;
+      LPT_ASSIGN_OR_RETURN(v.text, String());
+      return v;
+    }
+    for (const char* word : {"null", "true", "false"}) {
+      const std::string_view w(word);
+      if (text_.substr(at_, w.size()) == w) {
+        at_ += w.size();
+        v.kind = w == "null" ? JsonValue::Kind::kNull : JsonValue::Kind::kBool;
+        v.boolean = w == "true";
+        return v;
+      }
+    }
+    const std::string rest(text_.substr(at_, 64));
+    char* end = nullptr;
+    v.number = std::strtod(rest.c_str(), &end);
+    if (end == rest.c_str()) return Error("expected a value");
+    at_ += static_cast<size_t>(end - rest.c_str());
+    v.kind = JsonValue::Kind::kNumber;
+    return v;
+  }
+
+  std::string_view text_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
+const JsonValue* JsonValue::Find(std::string_view key) const {
+  for (const auto& [k, v] : members) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+StatusOr<JsonValue> ParseJson(std::string_view text) { return Parser(text).ParseDocument(); }
+
+}  // namespace lpt

@@ -52,6 +52,22 @@ class JsonWriter {
 // "a\"b" with JSON escapes (quotes included).
 std::string JsonQuote(std::string_view s);
 
+// A parsed JSON value (for the files lptrain reads: traces, bench results). Objects keep their
+// keys in file order.
+struct JsonValue {
+  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  Kind kind = Kind::kNull;
+  bool boolean = false;
+  double number = 0;
+  std::string text;
+  std::vector<JsonValue> items;                            // array elements
+  std::vector<std::pair<std::string, JsonValue>> members;  // object members
+  // The member called key, or nullptr (also for non-objects).
+  const JsonValue* Find(std::string_view key) const;
+};
+// Parses one JSON value (nothing but white space after it); errors name the position.
+StatusOr<JsonValue> ParseJson(std::string_view text);
+
 // A flat JSON object of numbers (a metrics row): key -> value in file order, null as NaN.
 // Anything else (nesting, strings, bad syntax) is an error naming the position.
 StatusOr<std::vector<std::pair<std::string, double>>> ParseFlatJsonNumbers(std::string_view text);

@@ -538,6 +538,7 @@ std::optional<TaskView> Curriculum::Task(uint64_t task_id) const {
   v.second_moment = m2_[slot];
   v.baseline = baseline_[slot];
   v.raw_score = raw_[slot];
+  v.in_play = in_play_[slot];
   v.params.assign(params_.begin() + static_cast<ptrdiff_t>(slot) * num_keys_,
                   params_.begin() + static_cast<ptrdiff_t>(slot + 1) * num_keys_);
   return v;

@@ -112,6 +112,8 @@ struct TaskView {
   double total, last, fast, slow, p_true, mean, second_moment;
   double baseline;   // set by the first result when use_baseline_normalization, else 0
   double raw_score;  // at the last recompute
+  double
+      in_play;  // its weight in the LP distribution at the last recompute (1, or unsolved_weight)
   std::vector<double> params;
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Plots a run's metrics.jsonl: SPS, episode return, resources gained, and curriculum
-statistics against agent-steps. Usage: scripts/plot_run.py RUN_DIR [OUT.png]
+"""Plots a run's metrics.jsonl: SPS, episode return, resources gained, evaluation success
+(eval.interval), curriculum statistics and results by task class against agent-steps. Usage: scripts/plot_run.py RUN_DIR [OUT.png]
 (default RUN_DIR/metrics.png). Needs python3-matplotlib (scripts/setup.sh installs it)."""
 import json
 import os
@@ -36,21 +36,26 @@ def main():
                 ys.append(r[key])
         return xs, ys
 
+        keys = sorted({k for r in rows for k in r})
+    eval_keys = [k for k in keys if k.startswith("eval/success.")]
+    class_keys = [k for k in keys if k.startswith("curriculum/results.")]
     panels = [
         ("SPS (agent-steps/s)", ["charts/sps"]),
         ("episode return (per agent)", ["charts/episode_return"]),
         ("gained per agent-episode", ["env/ore_red.gained", "env/battery_red.gained", "env/hearts_made"]),
+        ("evaluation: success by task class", eval_keys),
         ("curriculum Gini", ["curriculum/gini_sampling", "curriculum/gini_raw_lp"]),
-        ("curriculum counts", ["curriculum/evicted", "curriculum/num_labels"]),
+        ("curriculum results by task class (per iteration)", class_keys),
+        ("curriculum counts", ["curriculum/evicted", "curriculum/mature_tasks", "curriculum/excluded_tasks"]),
         ("losses", ["losses/entropy", "losses/value_loss", "losses/approx_kl"]),
     ]
-    fig, axes = plt.subplots(3, 2, figsize=(12, 10))
+    fig, axes = plt.subplots(4, 2, figsize=(12, 13))
     for ax, (title, keys) in zip(axes.flat, panels):
         plotted = 0
         for key in keys:
             xs, ys = series(key)
-            if xs:
-                ax.plot(xs, ys, label=key.split("/", 1)[1])
+                        if xs:
+                ax.plot(xs, ys, label=key.split("/", 1)[1], marker="o" if len(xs) < 30 else None, markersize=3)
                 plotted += 1
         ax.set_title(title if plotted else title + " (no data yet)")
         ax.set_xlabel("agent-steps")

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang-format clang-tidy
   libgtest-dev libgmock-dev libbenchmark-dev
   libcxxopts-dev libyaml-cpp-dev libfmt-dev libspdlog-dev
-  libtorch-dev
+  libtorch-dev libopenblas0-openmp
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools python3-h5py
   python3-matplotlib

@@ -31,13 +31,13 @@ int64_t ConvOut(int64_t in, int64_t kernel, int64_t stride) { return (in - kerne
 
 }  // namespace
 
-PolicySpec SpecOf(const run::TrainerConfig& config) {
-  return PolicySpec{config.hidden_size, config.conv_channels, config.use_lstm};
+PolicySpec SpecOf(const run::TrainerConfig& config, int task_features) {
+  return PolicySpec{config.hidden_size, config.conv_channels, config.use_lstm, task_features};
 }
 
-Policy MakePolicy(const run::TrainerConfig& config, uint64_t seed) {
+Policy MakePolicy(const run::TrainerConfig& config, int task_features, uint64_t seed) {
   torch::manual_seed(seed);
-  return Policy(SpecOf(config));
+  return Policy(SpecOf(config, task_features));
 }
 
 std::unique_ptr<torch::optim::Adam> MakeOptimizer(Policy& policy,
@@ -56,10 +56,11 @@ torch::Tensor GlobalFeatures(const torch::Tensor& g) {
       torch::one_hot(col(Global::kLastAction).to(torch::kLong), kNumActions).to(torch::kFloat);
   const torch::Tensor facing =
       torch::one_hot(col(Global::kFacing).to(torch::kLong), kFacings).to(torch::kFloat);
+  const torch::Tensor task = g.index({Slice(), Slice(kNumGlobals, torch::indexing::None)});
   return torch::cat({inventory, col(Global::kProgress).unsqueeze(1), last_action,
                      col(Global::kLastActionOk).unsqueeze(1),
                      col(Global::kLastReward).clamp(-10, 10).unsqueeze(1),
-                     (col(Global::kFrozen) / 10.0).unsqueeze(1), facing},
+                     (col(Global::kFrozen) / 10.0).unsqueeze(1), facing, task},
                     1);
 }
 
@@ -72,8 +73,9 @@ PolicyImpl::PolicyImpl(const PolicySpec& spec) : spec_(spec) {
       "conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, c, 3).stride(2)));
   conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3)));
   const int64_t side = ConvOut(ConvOut(kObsSize, 3, 2), 3, 1);
-  fc_ = register_module("fc",
-                        torch::nn::Linear(c * side * side + GlobalFeatureSize(), spec.hidden_size));
+  fc_ = register_module(
+      "fc", torch::nn::Linear(c * side * side + GlobalFeatureSize() + spec.task_features,
+                              spec.hidden_size));
   if (spec.use_lstm) {
     lstm_ = register_module(
         "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(spec.hidden_size, spec.hidden_size)));

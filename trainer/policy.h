@@ -16,6 +16,7 @@ struct PolicySpec {
   int hidden_size = 128;
   int conv_channels = 32;
   bool use_lstm = false;
+  int task_features = 0;  // task params appended to the global vector (run::TaskFeatures)
 };
 
 // LSTM state, each [1, B, hidden]; undefined tensors when the policy has no LSTM.
@@ -38,8 +39,9 @@ class PolicyImpl : public torch::nn::Module {
   // A zero state for `batch` agents on `device`.
   CoreState InitialState(int64_t batch, torch::Device device) const;
 
-  // One step for B agents. obs: [B, F, 11, 11] uint8; globals: [B, G] float; state: the
-  // previous step's, already zeroed for agents whose episode just started.
+  // One step for B agents. obs: [B, F, 11, 11] uint8; globals: [B, G + K] float (envsim's
+  // global vector, then the K task features); state: the previous step's, already zeroed for
+  // agents whose episode just started.
   PolicyStep Step(const torch::Tensor& obs, const torch::Tensor& globals, const CoreState& state);
 
   // A sequence for training. obs: [L, B, F, 11, 11]; globals: [L, B, G]; starts: [L, B], 1
@@ -69,12 +71,13 @@ TORCH_MODULE(Policy);
 // The one place a run's model and optimizer are made: the policy of config's shape, its
 // initial weights drawn from `seed` alone (so every rank starts equal), and Adam (eps 1e-5) at
 // config's learning rate.
-PolicySpec SpecOf(const run::TrainerConfig& config);
-Policy MakePolicy(const run::TrainerConfig& config, uint64_t seed);
+PolicySpec SpecOf(const run::TrainerConfig& config, int task_features);
+Policy MakePolicy(const run::TrainerConfig& config, int task_features, uint64_t seed);
 std::unique_ptr<torch::optim::Adam> MakeOptimizer(Policy& policy, const run::TrainerConfig& config);
 
 // The global vector as network input: inventory / 10, progress, last action (one-hot), last
-// action ok, last reward (clipped to +-10), frozen / 10, facing (one-hot). globals: [B, G].
+// action ok, last reward (clipped to +-10), frozen / 10, facing (one-hot), then the task
+// features as they are. globals: [B, G + K].
 torch::Tensor GlobalFeatures(const torch::Tensor& globals);
 int64_t GlobalFeatureSize();
 

@@ -80,8 +80,8 @@ double ClipGradNorm(const std::vector<torch::Tensor>& parameters, double max_nor
   return norm;
 }
 
-RolloutBatch AllocateRolloutBatch(int64_t steps, int64_t agents, const run::TrainerConfig& config,
-                                  torch::Device device) {
+RolloutBatch AllocateRolloutBatch(int64_t steps, int64_t agents, int task_features,
+                                  const run::TrainerConfig& config, torch::Device device) {
   using envsim::kNumFeatures;
   using envsim::kObsSize;
   const auto opts = [&](torch::ScalarType type) {
@@ -89,7 +89,8 @@ RolloutBatch AllocateRolloutBatch(int64_t steps, int64_t agents, const run::Trai
   };
   RolloutBatch r;
   r.obs = torch::zeros({steps, agents, kNumFeatures, kObsSize, kObsSize}, opts(torch::kUInt8));
-  r.globals = torch::zeros({steps, agents, envsim::kNumGlobals}, opts(torch::kFloat));
+  r.globals =
+      torch::zeros({steps, agents, envsim::kNumGlobals + task_features}, opts(torch::kFloat));
   r.actions = torch::zeros({steps, agents}, opts(torch::kLong));
   for (torch::Tensor* t : {&r.logprobs, &r.values, &r.rewards, &r.terminated, &r.truncated,
                            &r.final_values, &r.starts}) {

@@ -49,7 +49,7 @@ double ClipGradNorm(const std::vector<torch::Tensor>& parameters, double max_nor
 // A rollout, [T, B, ...] per step and agent column.
 struct RolloutBatch {
   torch::Tensor obs;           // [T, B, F, 11, 11] uint8
-  torch::Tensor globals;       // [T, B, G] float
+  torch::Tensor globals;       // [T, B, G + K] float (K task features)
   torch::Tensor actions;       // [T, B] long
   torch::Tensor logprobs;      // [T, B]
   torch::Tensor values;        // [T, B]
@@ -63,10 +63,10 @@ struct RolloutBatch {
   torch::Tensor state_c;
 };
 
-// Zeroed storage for a rollout of `steps` steps of `agents` agent columns on device (LSTM
-// segment states when config.use_lstm).
-RolloutBatch AllocateRolloutBatch(int64_t steps, int64_t agents, const run::TrainerConfig& config,
-                                  torch::Device device);
+// Zeroed storage for a rollout of `steps` steps of `agents` agent columns on device, the global
+// vector widened by `task_features` (LSTM segment states when config.use_lstm).
+RolloutBatch AllocateRolloutBatch(int64_t steps, int64_t agents, int task_features,
+                                  const run::TrainerConfig& config, torch::Device device);
 
 struct UpdateStats {
   double policy_loss = 0;

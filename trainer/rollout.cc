@@ -13,7 +13,7 @@ using envsim::kNumGlobals;
 using envsim::kObsSize;
 
 Rollout::Rollout(const run::TrainerConfig& config, int64_t num_envs, int agents_per_env,
-                 torch::Device device, CounterRng action_rng)
+                 int task_features, torch::Device device, CounterRng action_rng)
     : config_(config),
       num_envs_(num_envs),
       agents_(num_envs * agents_per_env),
@@ -33,8 +33,9 @@ Rollout::Rollout(const run::TrainerConfig& config, int64_t num_envs, int agents_
   episode_end_ = torch::zeros({num_envs}, host(torch::kUInt8));
   final_obs_ = torch::zeros_like(obs_);
   final_globals_ = torch::zeros_like(globals_);
+  features_ = torch::zeros({b, task_features}, host(torch::kFloat));
   actions_.assign(static_cast<size_t>(b), 0);
-  batch_ = AllocateRolloutBatch(steps_, b, config, device);
+  batch_ = AllocateRolloutBatch(steps_, b, task_features, config, device);
   if (config.use_lstm) {
     const auto opts = torch::TensorOptions().dtype(torch::kFloat).device(device);
     state_ = {torch::zeros({1, b, config.hidden_size}, opts),
@@ -54,6 +55,15 @@ envsim::StepBuffers Rollout::EnvBuffers() {
           u8(truncated_), u8(episode_end_), u8(final_obs_), f32(final_globals_)};
 }
 
+Span<float> Rollout::task_features() {
+  return Span<float>(features_.data_ptr<float>(), static_cast<size_t>(features_.numel()));
+}
+
+torch::Tensor Rollout::PolicyGlobals(const torch::Tensor& globals,
+                                     const torch::Tensor& features) const {
+  return features.size(1) == 0 ? globals : torch::cat({globals, features}, 1);
+}
+
 Span<const uint8_t> Rollout::episode_end() const {
   return Span<const uint8_t>(episode_end_.data_ptr<uint8_t>(), static_cast<size_t>(num_envs_));
 }
@@ -67,7 +77,7 @@ void Rollout::Collect(Policy& policy, const std::function<void(Span<const int32_
   for (int64_t t = 0; t < steps_; ++t) {
     const SteadyClock::time_point t0 = SteadyClock::now();
     r.obs[t].copy_(obs_, /*non_blocking=*/true);
-    r.globals[t].copy_(globals_, true);
+    r.globals[t].copy_(PolicyGlobals(globals_, features_), true);
     r.starts[t].copy_(next_start_);
     if (config_.use_lstm) {
       if (t % length == 0) {
@@ -104,9 +114,9 @@ void Rollout::Collect(Policy& policy, const std::function<void(Span<const int32_
       CoreState cut_state;
       if (state_.h.defined())
         cut_state = {step.state.h.index_select(1, rows), step.state.c.index_select(1, rows)};
-      const PolicyStep fin =
-          policy->Step(final_obs_.index_select(0, cut).to(device_),
-                       final_globals_.index_select(0, cut).to(device_), cut_state);
+      const PolicyStep fin = policy->Step(
+          final_obs_.index_select(0, cut).to(device_),
+          PolicyGlobals(final_globals_, features_).index_select(0, cut).to(device_), cut_state);
       r.final_values[t].index_copy_(0, rows, fin.value);
     }
     next_start_ = torch::clamp_max(r.terminated[t] + r.truncated[t], 1.0);
@@ -114,7 +124,9 @@ void Rollout::Collect(Policy& policy, const std::function<void(Span<const int32_
     after_step();
   }
   const CoreState last_state = PolicyImpl::ResetWhere(state_, next_start_);
-  r.last_values = policy->Step(obs_.to(device_), globals_.to(device_), last_state).value;
+  r.last_values =
+      policy->Step(obs_.to(device_), PolicyGlobals(globals_, features_).to(device_), last_state)
+          .value;
 }
 
 void Rollout::ExportCarry(ArrayBundle* b) const {

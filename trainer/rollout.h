@@ -26,7 +26,8 @@ namespace lpt::trainer {
 
 class Rollout {
  public:
-  Rollout(const run::TrainerConfig& config, int64_t num_envs, int agents_per_env,
+  // task_features: K, the width of the task features appended to each agent's global vector.
+  Rollout(const run::TrainerConfig& config, int64_t num_envs, int agents_per_env, int task_features,
           torch::Device device, CounterRng action_rng);
   Rollout(const Rollout&) = delete;
   Rollout& operator=(const Rollout&) = delete;
@@ -35,6 +36,9 @@ class Rollout {
   envsim::StepBuffers EnvBuffers();
   // [num_envs] 1 where the env's episode ended in the last step.
   Span<const uint8_t> episode_end() const;
+  // [B, K] the task features of every agent's running episode, for the owner to keep current
+  // (after an env's episode ends, its agents' rows describe the next task).
+  Span<float> task_features();
 
   // Collects T steps with policy: for each, the policy's step on the current observations,
   // actions drawn, step_envs(actions) (must step every env into EnvBuffers()), the results
@@ -66,6 +70,9 @@ class Rollout {
   // Env buffers (host), written by envsim in place.
   torch::Tensor obs_, globals_, rewards_, terminated_, truncated_, episode_end_, final_obs_,
       final_globals_;
+  torch::Tensor features_;  // [B, K] host
+  // The policy's global input: envsim's global vector, then the task features.
+  torch::Tensor PolicyGlobals(const torch::Tensor& globals, const torch::Tensor& features) const;
   std::vector<int32_t> actions_;
   RolloutBatch batch_;
   // Carry.

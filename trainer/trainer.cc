@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <utility>
 #include <vector>
 
+#include "common/blas_info.h"
 #include "common/clock.h"
 #include "common/files.h"
 #include "common/rng.h"
@@ -15,6 +17,7 @@
 #include "common/thread_pool.h"
 #include "envsim/arena.h"
 #include "envsim/parallel_step.h"
+#include "trainer/evaluator.h"
 #include "trainer/gradient_sync.h"
 #include "trainer/policy.h"
 #include "trainer/ppo.h"
@@ -79,6 +82,10 @@ class Trainer::Impl {
     if (options_.sink.warning) options_.sink.warning(message);
   }
   void Collect();
+  // Plays the task set with the current policy and adds eval/* to row.
+  Status EvaluateInto(run::MetricsRow* row);
+  // The task features of the agents of every env (ended == nullptr) or of the envs with ended[e].
+  void RefreshTaskFeatures(const uint8_t* ended);
   UpdateStats Update();
   Status CheckRanksAgree();
   run::MetricsRow Metrics(const UpdateStats& u, double iteration_seconds, double rollout_seconds,
@@ -96,6 +103,8 @@ class Trainer::Impl {
   torch::Device device_{torch::kCPU};
   int torch_threads_ = 1;
   std::unique_ptr<ThreadPool> env_threads_;
+  run::TaskFeatures features_;
+  std::vector<EvalTask> eval_tasks_;  // rank 0, with eval.interval > 0
   std::unique_ptr<run::CurriculumDriver> driver_;
   std::unique_ptr<envsim::ArenaBatch> envs_;
   Policy policy_{nullptr};
@@ -161,6 +170,7 @@ Status Trainer::Impl::ReceiveResumeGroups() {
 }
 
 Status Trainer::Impl::StartEnvs() {
+  LPT_ASSIGN_OR_RETURN(features_, run::TaskFeatures::Create(config_));
   LPT_ASSIGN_OR_RETURN(driver_, run::CurriculumDriver::Create(config_, config_.num_envs, control_));
   driver_->set_log_sink(options_.sink.log);
   if (generation_ != 0) driver_->OffsetSampler(generation_);
@@ -177,18 +187,53 @@ Status Trainer::Impl::StartEnvs() {
 }
 
 void Trainer::Impl::BuildModel() {
-  policy_ = MakePolicy(config_.trainer, config_.seed);
+  policy_ = MakePolicy(config_.trainer, features_.size(), config_.seed);
   policy_->to(device_);
   optimizer_ = MakeOptimizer(policy_, config_.trainer);
   const uint64_t substream = static_cast<uint64_t>(world_.rank) + (generation_ << 32);
   rollout_ = std::make_unique<Rollout>(config_.trainer, config_.num_envs, envs_->num_agents(),
-                                       device_, CounterRng(config_.seed, kActionStream, substream));
+                                       features_.size(), device_,
+                                       CounterRng(config_.seed, kActionStream, substream));
   update_rng_ = CounterRng(config_.seed, kUpdateStream, substream);
   envs_->Observe({0, envs_->num_envs()}, rollout_->EnvBuffers());
+  RefreshTaskFeatures(nullptr);
+}
+
+void Trainer::Impl::RefreshTaskFeatures(const uint8_t* ended) {
+  const int k = features_.size();
+  if (k == 0) return;
+  float* out = rollout_->task_features().data();
+  const int agents = envs_->num_agents();
+  for (int e = 0; e < envs_->num_envs(); ++e) {
+    if (ended != nullptr && !ended[e]) continue;
+    for (int a = 0; a < agents; ++a)
+      features_.Compute(envs_->config(e), out + (static_cast<size_t>(e) * agents + a) * k);
+  }
 }
 
 Status Trainer::Impl::ConnectGradients() {
   LPT_ASSIGN_OR_RETURN(gradients_, GradientSync::Create(world_, device_, policy_->parameters()));
+  return Status::Ok();
+}
+
+Status Trainer::Impl::EvaluateInto(run::MetricsRow* row) {
+  if (eval_tasks_.empty()) {
+    LPT_ASSIGN_OR_RETURN(eval_tasks_, TaskSetEvalTasks(config_));
+  }
+  EvalOptions opts;
+  opts.episodes = config_.eval.episodes;
+  opts.seed = config_.seed;  // the same maps at every evaluation
+  opts.greedy = config_.eval.greedy;
+  opts.env_threads = env_threads_->size();
+  const Stopwatch watch;
+  LPT_ASSIGN_OR_RETURN(const std::vector<EvalTaskResult> results,
+                       Evaluate(policy_, features_, eval_tasks_, opts, device_));
+  for (const EvalSummary::Row& r : Summarize(results).rows) {
+    row->Add("eval/success." + r.name, r.success);
+    row->Add("eval/hearts." + r.name, r.hearts);
+    row->Add("eval/return." + r.name, r.return_mean);
+  }
+  row->Add("timing/eval", watch.Seconds());
   return Status::Ok();
 }
 
@@ -199,21 +244,27 @@ Status Trainer::Impl::OpenMetrics() {
 }
 
 std::string Trainer::Impl::Describe() const {
-  char buf[512];
-  std::snprintf(buf, sizeof(buf),
-                "%d rank(s) (gradients: %s), device %s, %d torch thread(s), %d env thread(s); per "
-                "rank %d envs "
-                "x %d agents, %lld steps per rollout = %s samples per iteration; %lld iterations; "
-                "curriculum %s "
-                "(%d tasks)",
-                world_.size, gradients_->backend().c_str(), device_.str().c_str(), torch_threads_,
-                env_threads_->size(), envs_->num_envs(), envs_->num_agents(),
-                static_cast<long long>(rollout_->steps()),
-                WithThousands(rollout_->steps() * rollout_->agents()).c_str(),
-                static_cast<long long>(num_iterations_),
-                config_.curriculum.use_lp ? "learning progress" : "discrete random",
-                config_.curriculum.num_active_tasks);
-  std::string out = buf;
+  const std::string pool =
+      config_.enumerate
+          ? StrFormat("%llu tasks, enumerated",
+                      static_cast<unsigned long long>(
+                          curriculum::TaskGenerator::CountCombinations(config_.task_specs)))
+          : StrFormat("a sampled pool of %d tasks", config_.curriculum.num_active_tasks);
+  std::string out = StrFormat(
+      "%d rank(s) (gradients: %s), device %s, %d torch thread(s), %d env thread(s); per rank %d "
+      "envs x %d agents, "
+      "%lld steps per rollout = %s samples per iteration; %lld iterations; curriculum %s on %s "
+      "(%s; %s); BLAS %s",
+      world_.size, gradients_->backend().c_str(), device_.str().c_str(), torch_threads_,
+      env_threads_->size(), envs_->num_envs(), envs_->num_agents(),
+      static_cast<long long>(rollout_->steps()),
+      WithThousands(rollout_->steps() * rollout_->agents()).c_str(),
+      static_cast<long long>(num_iterations_),
+      config_.curriculum.use_lp ? "learning progress" : "discrete random", config_.task_set.c_str(),
+      pool.c_str(),
+      features_.size() > 0 ? StrFormat("%d task features", features_.size()).c_str()
+                           : "no task features",
+      LoadedBlas().name.c_str());
   if (!gradients_->note().empty()) out += "\n  " + gradients_->note();
   return out;
 }
@@ -242,6 +293,7 @@ void Trainer::Impl::Collect() {
         const Stopwatch watch;
         tally_.AddEnded(*envs_, rollout_->episode_end());
         driver_->OnStep(envs_.get(), rollout_->episode_end());
+        RefreshTaskFeatures(rollout_->episode_end().data());
         curriculum_seconds_ += watch.Seconds();
         global_step_ += rollout_->agents();
       });
@@ -352,6 +404,15 @@ run::MetricsRow Trainer::Impl::Metrics(const UpdateStats& u, double iteration_se
     row.Add("curriculum/num_labels", static_cast<double>(cs.num_labels));
     row.Add("curriculum/recompute_mean_us", cs.recompute_mean_us);
     row.Add("curriculum/recompute_max_us", cs.recompute_max_us);
+    row.Add("curriculum/mature_tasks", static_cast<double>(cs.mature_tasks));
+    row.Add("curriculum/excluded_tasks", static_cast<double>(cs.excluded_tasks));
+    // This iteration's results by task class (every class of the set, 0 when it had none).
+    const std::map<std::string, int64_t>& by_class = driver_->last_results_by_class();
+    for (const std::string& cls : run::TaskClasses(config_)) {
+      const auto it = by_class.find(cls);
+      row.Add("curriculum/results." + cls,
+              it == by_class.end() ? 0.0 : static_cast<double>(it->second));
+    }
     row.Add("curriculum/bytes",
             static_cast<double>(cs.bytes_pool + cs.bytes_maps + cs.bytes_labels));
   }
@@ -393,8 +454,13 @@ StatusOr<run::MetricsRow> Trainer::Impl::RunIteration() {
   // --- consistency: every rank must hold the same parameters ---
   LPT_RETURN_IF_ERROR(CheckRanksAgree());
   // --- metrics ---
-  const run::MetricsRow row =
+  run::MetricsRow row =
       Metrics(u, iteration_watch.Seconds(), rollout_seconds, update_seconds, sync_seconds);
+  // --- evaluation (rank 0, every eval.interval iterations and at the end) ---
+  const int interval = config_.eval.interval;
+  if (root() && interval > 0 && (iteration_ % interval == 0 || iteration_ == num_iterations_)) {
+    LPT_RETURN_IF_ERROR(EvaluateInto(&row));
+  }
   if (options_.on_iteration) options_.on_iteration(row);
   const bool log = root() && (iteration_ % tc.log_interval == 0 || iteration_ == num_iterations_);
   if (log && !options_.run_dir.empty()) LPT_RETURN_IF_ERROR(metrics_.Write(row));
@@ -479,8 +545,9 @@ Status Trainer::Impl::ImportRank(const BundleMap& parts) {
                           .WithPrefix("/" + RankGroup(r, "tasks")));
   update_rng_ = CounterRng::FromState((**update_rng)[0], (**update_rng)[1]);
   global_step_ = *global_step;
-  // The observations of the restored envs (what the last step wrote).
+  // The observations of the restored envs (what the last step wrote), and their tasks' features.
   envs_->Observe({0, envs_->num_envs()}, rollout_->EnvBuffers());
+  RefreshTaskFeatures(nullptr);
   return Status::Ok();
 }
 

@@ -222,15 +222,17 @@ Status CheckCheckpoint(const io::CheckpointData& data, const run::RunConfig& con
   if (!progress.ok()) return progress.status().WithPrefix("/trainer");
   const SavedProgress saved = *progress;
   // Model and optimizer into scratch copies of this config's policy.
-  Policy policy = MakePolicy(config.trainer, config.seed);
+  LPT_ASSIGN_OR_RETURN(const run::TaskFeatures features, run::TaskFeatures::Create(config));
+  Policy policy = MakePolicy(config.trainer, features.size(), config.seed);
   std::unique_ptr<torch::optim::Adam> adam = MakeOptimizer(policy, config.trainer);
   LPT_ASSIGN_OR_RETURN(const ArrayBundle* model, Group(data, "model"));
   const Status model_ok = ImportModel(*model, policy);
   if (!model_ok.ok()) {
     return Status::FailedPrecondition(
         "/model/" + model_ok.message() +
-        " (the model's shape comes from trainer.hidden_size, trainer.conv_channels "
-        "and trainer.use_lstm, which a resumed run cannot change)");
+        " (the model's shape comes from trainer.hidden_size, trainer.conv_channels, "
+        "trainer.use_lstm and the task features of env.task_features and the task set, which a "
+        "resumed run cannot change)");
   }
   LPT_ASSIGN_OR_RETURN(const ArrayBundle* optimizer, Group(data, "optimizer"));
   LPT_RETURN_IF_ERROR(ImportOptimizer(*optimizer, policy, *adam).WithPrefix("/optimizer"));

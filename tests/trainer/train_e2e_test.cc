@@ -123,5 +123,62 @@ TEST(ConfigCommand, ListsEveryKeyWithDefaultAndMeaning) {
   }
 }
 
+// The default task set (mixed difficulty, enumerated) with evaluation during training, then
+// `lptrain eval` on the checkpoint: the table, JSON, class filters, and bad input.
+TEST(TrainEndToEnd, EvaluationDuringTrainingAndLptrainEvalOnTheCheckpoint) {
+  const std::string dir = TempDir();
+  const std::string run_dir = dir + "/run";
+  const Outcome ok =
+      Lptrain("train --run-dir " + run_dir +
+              " env.num_envs=1 env.max_steps=24 trainer.num_steps=16 trainer.bptt_horizon=8 "
+              "trainer.num_minibatches=2 trainer.torch_threads=1 trainer.total_timesteps=1536 "
+              "eval.interval=2 eval.episodes=1");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("mixed_difficulty (26 tasks, enumerated; 7 task features)"),
+            std::string::npos)
+      << ok.output;
+  const std::vector<std::string> rows = Lines(run_dir + "/metrics.jsonl");
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].find("eval/success.possible"),
+            std::string::npos);  // iteration 1: no evaluation
+  for (size_t i : {1u, 3u}) {
+    for (const char* key : {"\"eval/success.possible\":", "\"eval/success.learnable\":",
+                            "\"eval/hearts.all\":", "\"curriculum/results.impossible\":"}) {
+      EXPECT_NE(rows[i].find(key), std::string::npos) << key << " in row " << i;
+    }
+  }
+  const std::string ckpt = run_dir + "/checkpoints/ckpt-4.h5";
+  Outcome eval = Lptrain("eval " + ckpt + " --episodes 1 --seed 3");
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("26 tasks x 1 episodes, seed 3, sampled actions"), std::string::npos)
+      << eval.output;
+  EXPECT_NE(eval.output.find("trivial|map.instance_size=9"), std::string::npos) << eval.output;
+  EXPECT_NE(eval.output.find("possible"), std::string::npos) << eval.output;
+  // The same seed gives the same table, whatever the thread count.
+  const Outcome again = Lptrain("eval " + ckpt + " --episodes 1 --seed 3 --threads 2 --json");
+  const Outcome once = Lptrain("eval " + ckpt + " --episodes 1 --seed 3 --json");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  std::string a = again.output, b = once.output;
+  a = a.substr(a.find("\"tasks\""));
+  b = b.substr(b.find("\"tasks\""));
+  EXPECT_EQ(a, b);
+  const Outcome learnable = Lptrain("eval " + ckpt + " --episodes 1 --class learnable --greedy");
+  ASSERT_EQ(learnable.exit_code, 0) << learnable.output;
+  EXPECT_NE(learnable.output.find("16 tasks x 1 episodes"), std::string::npos) << learnable.output;
+  EXPECT_NE(learnable.output.find("greedy actions"), std::string::npos) << learnable.output;
+  const Outcome custom =
+      Lptrain("eval " + ckpt + " --episodes 1 --task altar.initial_resource_count=6");
+  ASSERT_EQ(custom.exit_code, 0) << custom.output;
+  EXPECT_NE(custom.output.find("altar.initial_resource_count=6"), std::string::npos)
+      << custom.output;
+  for (const std::string& bad :
+       {"eval " + dir + "/missing.h5", "eval " + ckpt + " --task nothing=1",
+        "eval " + ckpt + " --class nonesuch", "eval " + ckpt + " --episodes 0"}) {
+    const Outcome out = Lptrain(bad);
+    EXPECT_EQ(out.exit_code, 2) << bad << "\n" << out.output;
+  }
+  RemoveDir(dir);
+}
+
 }  // namespace
 }  // namespace lpt::testing

@@ -14,6 +14,7 @@ Bench TrainBench();
 Bench CheckpointBench();
 Bench CommBench();
 Bench ScalingBench();
+Bench LearningBench();
 
 }  // namespace lpt::bench
 

@@ -45,7 +45,8 @@ StatusOr<Report> Run(const BenchArgs&, const BenchContext& context) {
                        run::MakeTaskGenerator(defaults));
 
   // --- gradient allreduce, the default policy's parameter count ---
-  trainer::Policy policy = trainer::MakePolicy(defaults.trainer, defaults.seed);
+  LPT_ASSIGN_OR_RETURN(const run::TaskFeatures features, run::TaskFeatures::Create(defaults));
+  trainer::Policy policy = trainer::MakePolicy(defaults.trainer, features.size(), defaults.seed);
   int64_t params = 0;
   for (const torch::Tensor& p : policy->parameters()) params += p.numel();
   std::unique_ptr<distributed::GradientComm> comm;

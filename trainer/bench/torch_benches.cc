@@ -3,7 +3,7 @@
 namespace lpt::bench {
 
 std::vector<Bench> TorchBenches() {
-  return {TrainBench(), CheckpointBench(), CommBench(), ScalingBench()};
+  return {TrainBench(), CheckpointBench(), CommBench(), ScalingBench(), LearningBench()};
 }
 
 }  // namespace lpt::bench

@@ -21,6 +21,7 @@
 #include "trainer/bench/benches.h"
 #include "trainer/policy.h"
 #include "trainer/ppo.h"
+#include "trainer/run/tasks.h"
 #include "trainer/trainer.h"
 
 namespace lpt::bench {
@@ -66,11 +67,12 @@ class EnvOnly {
 class LearnerOnly {
  public:
   explicit LearnerOnly(const run::RunConfig& config) : config_(config.trainer) {
-    policy_ = trainer::MakePolicy(config_, 1);
+    const int k = run::TaskFeatures::Create(config).value().size();
+    policy_ = trainer::MakePolicy(config_, k, 1);
     adam_ = trainer::MakeOptimizer(policy_, config_);
     const int64_t t = config_.num_steps;
     const int64_t b = static_cast<int64_t>(config.num_envs) * config.task.num_agents;
-    r_ = trainer::AllocateRolloutBatch(t, b, config_, torch::kCPU);
+    r_ = trainer::AllocateRolloutBatch(t, b, k, config_, torch::kCPU);
     r_.obs = torch::randint(0, 4, r_.obs.sizes()).to(torch::kUInt8);
     r_.actions = torch::randint(0, envsim::kNumActions, {t, b}).to(torch::kLong);
     r_.logprobs.fill_(-std::log(static_cast<float>(envsim::kNumActions)));

@@ -39,10 +39,16 @@ const Command* FindCommand(const char* name) {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"train", "train agents with PPO (lptrain train --help)", RunTrain, true},
+      {"eval",
+       "play a checkpoint's policy on evaluation tasks: success, hearts, items per task and class",
+       RunEval, false},
       {"config", "list every configuration key, or print a resolved configuration", RunConfig,
        false},
       {"inspect", "show what a checkpoint holds (metadata, config, parameters, curriculum, ranks)",
        RunInspect, false},
+      {"curriculum",
+       "curriculum replay TRACE: a trace of results in, every task's score and probability out",
+       RunCurriculum, false},
       {"render", "print an arena map and the agents' inventories after K random steps", RunRender,
        false},
       {"bench", "benchmarks (lptrain bench NAME --help), listed below", RunBench, false},

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/blas_info.h"
 #include "common/clock.h"
 #include "trainer/cli/command_options.h"
 #include "trainer/cli/commands.h"
@@ -173,6 +174,14 @@ int RunTrain(int argc, char** argv, const CommandContext& context) {
     return fail(bad_input ? kExitUsage : kExitRuntimeError, trainer.status().message());
   }
   if (root) {
+    const BlasInfo blas = LoadedBlas();
+    if (blas.reference) {
+      std::fprintf(
+          stderr,
+          "lptrain train: WARNING: matrix products run on the reference BLAS (%s), about 3x slower "
+          "than OpenBLAS; install libopenblas0-openmp (scripts/setup.sh does)\n",
+          blas.path.c_str());
+    }
     std::printf("lptrain train: run directory %s\n", run_dir.c_str());
     if (opts.resume) {
       std::printf("  resumed from %s (iteration %lld)\n", plan.path.c_str(),

@@ -29,11 +29,11 @@ namespace lpt::run {
 struct TrainerConfig {
   double total_timesteps = 10e6;  // agent-steps of the whole run (all ranks)
   int num_steps = 64;             // rollout length per env per iteration
-  double learning_rate = 3e-4;
+  double learning_rate = 1e-3;
   bool anneal_lr = true;  // linearly to 0 over the run
   double gamma = 0.99;
   double gae_lambda = 0.95;
-  int update_epochs = 2;
+  int update_epochs = 4;
   int num_minibatches = 4;
   bool norm_adv = true;  // per-minibatch advantage normalisation
   double clip_coef = 0.2;
@@ -94,7 +94,7 @@ struct RunConfig {
   uint64_t seed = 1;
   std::string run;  // run name (default run directory runs/<run>)
   std::string env_recipe = "hearts";
-  int num_envs = 16;                   // envs per rank
+  int num_envs = 4;                    // envs per rank
   envsim::TaskConfig task;             // the recipe with env.* overrides applied
   std::string task_features = "auto";  // auto | on | off: the task's varied params as inputs
   std::string curriculum_preset = "auto";

@@ -78,7 +78,7 @@ CurriculumDriver::CurriculumDriver(const RunConfig& config,
       sampler_(SamplerStream(config.seed, *control_, 0)),
       current_(num_envs, 0),
       pending_(num_envs, 0),
-      score_max_(num_envs, 1.0),
+      rooms_(num_envs, 1),
       params_(generator_->num_keys()) {
   if (curriculum_ != nullptr) snapshot_ = curriculum_->snapshot();
 }
@@ -120,7 +120,7 @@ StatusOr<std::vector<envsim::TaskConfig>> CurriculumDriver::Start() {
   for (size_t env = 0; env < current_.size(); ++env) {
     current_[env] = NextTask();
     first.push_back(ConfigFor(&current_[env]));
-    score_max_[env] = ScoreMax(config_, first.back());
+    rooms_[env] = first.back().num_instances;
     pending_[env] = NextTask();
   }
   return first;
@@ -143,14 +143,15 @@ void CurriculumDriver::OnStep(envsim::ArenaBatch* batch, Span<const uint8_t> epi
     } else if (current_[env] == kNoTask) {
       ++counters_.uncredited;
     } else {
-      const double mean_return = std::accumulate(ep.returns.begin(), ep.returns.end(), 0.0) /
-                                 static_cast<double>(ep.returns.size());
-      ++counters_.results;
-      results_.push_back({current_[env], mean_return, score_max_[env]});
+      room_scores_.clear();
+      double max_score = 1;
+      RoomScores(config_, ep, static_cast<int>(rooms_[env]), &room_scores_, &max_score);
+      for (double score : room_scores_) results_.push_back({current_[env], score, max_score});
+      counters_.results += static_cast<int64_t>(room_scores_.size());
     }
     // The env has already reset into its pending task; draw the one after it.
     current_[env] = pending_[env];
-    score_max_[env] = ScoreMax(config_, batch->config(static_cast<int>(env)));
+    rooms_[env] = batch->config(static_cast<int>(env)).num_instances;
     pending_[env] = NextTask();
     const Status st = batch->SetPendingConfig(static_cast<int>(env), ConfigFor(&pending_[env]));
     if (!st.ok()) {
@@ -167,9 +168,14 @@ Status CurriculumDriver::Sync() {
   LPT_RETURN_IF_ERROR(control_->GatherBytes(PackResults(results_), &all));
   results_.clear();
   if (curriculum_ != nullptr) {
+    last_by_class_.clear();
     for (const std::vector<uint8_t>& part : all) {
       LPT_ASSIGN_OR_RETURN(const std::vector<ResultRecord> records, UnpackResults(part));
-      for (const ResultRecord& r : records) curriculum_->Update(r.task_id, r.score, r.max_score);
+      for (const ResultRecord& r : records) {
+        curriculum_->Update(r.task_id, r.score, r.max_score);
+        generator_->Generate(r.task_id, params_.data(), &label_);
+        ++last_by_class_[TaskClass(label_)];
+      }
     }
     curriculum_->Recompute();
   }
@@ -181,7 +187,7 @@ ArrayBundle CurriculumDriver::ExportRankState() const {
   b.u64["sampler_rng"] = {sampler_.key(), sampler_.counter()};
   b.u64["current_task"] = current_;
   b.u64["pending_task"] = pending_;
-  b.f64["score_max"] = score_max_;
+  b.i64["rooms"] = rooms_;
   PutCounters(counters_, &b);
   return b;
 }
@@ -191,18 +197,18 @@ Status CurriculumDriver::ImportRankState(const ArrayBundle& b) {
   LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* rng, b.GetU64("sampler_rng", 2));
   LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* current, b.GetU64("current_task", n));
   LPT_ASSIGN_OR_RETURN(const std::vector<uint64_t>* pending, b.GetU64("pending_task", n));
-  LPT_ASSIGN_OR_RETURN(const std::vector<double>* score_max, b.GetF64("score_max", n));
+  LPT_ASSIGN_OR_RETURN(const std::vector<int64_t>* rooms, b.GetI64("rooms", n));
   DriverCounters counters;
   LPT_RETURN_IF_ERROR(GetCounters(b, &counters));
-  for (size_t e = 0; e < score_max->size(); ++e) {
-    if (!((*score_max)[e] > 0) || !std::isfinite((*score_max)[e])) {
-      return Status::Corruption("score_max[" + std::to_string(e) + "]: not a positive number");
+  for (size_t e = 0; e < rooms->size(); ++e) {
+    if ((*rooms)[e] < 1 || (*rooms)[e] > 64) {
+      return Status::Corruption("rooms[" + std::to_string(e) + "]: not a room count");
     }
   }
   sampler_ = CounterRng::FromState((*rng)[0], (*rng)[1]);
   current_ = *current;
   pending_ = *pending;
-  score_max_ = *score_max;
+  rooms_ = *rooms;
   counters_ = counters;
   return Status::Ok();
 }

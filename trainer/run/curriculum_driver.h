@@ -1,8 +1,9 @@
 // CurriculumDriver: the curriculum in the rollout loop. Each env always has the task of its
 // running episode and the task of its next one (the env's pending config, applied at its
-// reset). When an episode ends its mean agent return, divided by the score normaliser, is a
-// result for the curriculum (episodes cut short by desync are skipped: they are no measurement
-// of their task), the pending task becomes current, and a new pending task is drawn.
+// reset). When an episode ends, each of its rooms gives the curriculum a result (RoomScores,
+// tasks.h: the share of the room's agents that made a heart, by default; episodes cut short by
+// desync are skipped: they are no measurement of their task), the pending task becomes
+// current, and a new pending task is drawn.
 //
 // One path for one process and for N ranks (docs/design.md §4): rank 0 alone holds the
 // curriculum. Every rank buffers its results and draws tasks from its copy of the last
@@ -15,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,7 +36,7 @@ namespace lpt::run {
 // This rank's counts, exported by name ("counter.episodes", ...).
 struct DriverCounters {
   int64_t episodes = 0;        // episodes finished (this rank)
-  int64_t results = 0;         // results produced (this rank)
+  int64_t results = 0;         // results produced (this rank; one per room)
   int64_t desync_skipped = 0;  // finished but cut short by desync
   int64_t invalid_tasks = 0;   // generated tasks whose config did not fit (base config used)
   int64_t uncredited = 0;      // finished episodes that played no drawn task (not reported)
@@ -45,7 +47,7 @@ struct DriverCounters {
 // the records, host byte order (the same binary on every rank).
 struct ResultRecord {
   uint64_t task_id;
-  double score;      // the episode's mean agent return
+  double score;      // the room's score (RoomScores)
   double max_score;  // its normaliser: the curriculum sees score / max_score, clipped to [0, 1]
 };
 static_assert(sizeof(ResultRecord) == 24, "ResultRecord is sent as raw bytes");
@@ -74,7 +76,7 @@ class CurriculumDriver {
 
   // --- state (checkpoints) ---
   // This rank's part: its task sampler's position, every env's current and pending task and
-  // score normaliser, and its counters. (No results are buffered at an iteration boundary:
+  // rooms, and its counters. (No results are buffered at an iteration boundary:
   // Sync has sent them.) The curriculum itself is exported by its owner, rank 0.
   ArrayBundle ExportRankState() const;
   // Needs the same number of envs; checks sizes and names what differs.
@@ -96,6 +98,8 @@ class CurriculumDriver {
   uint64_t snapshot_version() const { return snapshot_->version; }
   // The last problem met since the previous call ("" if none), and forgets it.
   std::string TakeWarning() { return std::exchange(last_warning_, std::string()); }
+  // Rank 0: the results the last Sync applied, by task class (TaskClass of their label).
+  const std::map<std::string, int64_t>& last_results_by_class() const { return last_by_class_; }
   // Bytes of the last snapshot broadcast.
   size_t last_broadcast_bytes() const { return last_broadcast_bytes_; }
 
@@ -117,11 +121,13 @@ class CurriculumDriver {
   std::shared_ptr<const curriculum::Snapshot> snapshot_;  // this rank's copy
   CounterRng sampler_;
   std::vector<uint64_t> current_, pending_;
-  std::vector<double> score_max_;  // per env, of the current task
+  std::vector<int64_t> rooms_;       // per env, rooms of the running episode's task
+  std::vector<double> room_scores_;  // scratch
   std::vector<double> params_;
   std::string label_;
   std::vector<ResultRecord> results_;  // buffered until Sync
   DriverCounters counters_;
+  std::map<std::string, int64_t> last_by_class_;
   std::string last_warning_;
   size_t last_broadcast_bytes_ = 0;
 };

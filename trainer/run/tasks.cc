@@ -65,20 +65,31 @@ std::vector<std::string> KeysOf(const std::vector<curriculum::GeneratorSpec>& sp
 
 std::vector<curriculum::GeneratorSpec> MixedDifficultySpecs() {
   const curriculum::Bucket sizes = List("map.instance_size", {9, 13});
+  const curriculum::Bucket costs = List("altar.input.battery_red", {1, 2});
   return {
       Spec("impossible", {{"altar.count", 0}},
            {List("generator.initial_resource_count", {0, 6}), sizes}),
       Spec("impossible", {{"mine.count", 0}, {"generator.initial_resource_count", 0}},
-           {List("altar.input.battery_red", {1, 2}), sizes}),
+           {costs, sizes}),
       Spec("trivial", {{"altar.initial_resource_count", 6}}, {sizes}),
-      Spec("learnable", {{"generator.initial_resource_count", 6}},
-           {List("altar.input.battery_red", {1, 2, 3}), sizes}),
-      Spec("learnable", {{"generator.initial_resource_count", 0}},
-           {List("altar.input.battery_red", {1, 2, 3}), sizes}),
+      // The battery comes carried (every agent starts with one), waiting in the generator, both, or
+      // from the chain mine -> ore -> generator -> battery.
+      Spec("learnable", {},
+           {List("inventory.initial.battery_red", {0, 1}),
+            List("generator.initial_resource_count", {0, 6}), costs, sizes}),
   };
 }
 
 std::string TaskClass(const std::string& label) { return label.substr(0, label.find('|')); }
+
+std::vector<std::string> TaskClasses(const RunConfig& config) {
+  std::vector<std::string> classes;
+  for (const curriculum::GeneratorSpec& spec : config.task_specs) {
+    const std::string name = spec.name.empty() ? "task" : spec.name;
+    if (std::find(classes.begin(), classes.end(), name) == classes.end()) classes.push_back(name);
+  }
+  return classes;
+}
 
 Status CheckTaskSpecs(const RunConfig& config) {
   for (const curriculum::GeneratorSpec& spec : config.task_specs) {
@@ -134,13 +145,19 @@ StatusOr<envsim::TaskConfig> ApplyTaskParams(const envsim::TaskConfig& base,
   return t;
 }
 
-double ScoreMax(const RunConfig& config, const envsim::TaskConfig& task) {
-  if (config.score_max > 0) return config.score_max;
-  double total = 0;
-  for (int i = 0; i < envsim::kNumItems; ++i) {
-    if (task.reward_weight[i] > 0) total += task.reward_cap[i];
+void RoomScores(const RunConfig& config, const envsim::EpisodeStats& ep, int rooms,
+                std::vector<double>* scores, double* max_score) {
+  const bool success = config.score == "success";
+  *max_score = success ? 1.0 : config.score_max;
+  for (int room = 0; room < rooms; ++room) {
+    double sum = 0;
+    int agents = 0;
+    for (int a = room; a < ep.num_agents(); a += rooms) {
+      sum += success ? (ep.HeartsMade(a) > 0 ? 1.0 : 0.0) : ep.returns[a];
+      ++agents;
+    }
+    if (agents > 0) scores->push_back(sum / agents);
   }
-  return total > 0 ? total : 1.0;
 }
 
 envsim::TaskConfig CapacityConfig(const RunConfig& config) {

@@ -22,18 +22,21 @@ namespace lpt::run {
 // curriculum.pool=auto.
 inline constexpr uint64_t kAutoEnumerated = 10000;
 
-// The mixed-difficulty task set over the hearts recipe (22 tasks), one generator spec per
+// The mixed-difficulty task set over the hearts recipe (26 tasks), one generator spec per
 // part; a spec's name is its tasks' class:
 //   impossible  no altar (with or without a battery stock), or no battery source (no mine, no
 //               stock) for altars costing 1 or 2 batteries; rooms of 9 or 13 cells (8 tasks)
 //   trivial     6 hearts already waiting in the altar; rooms of 9 or 13 (2 tasks)
-//   learnable   6 batteries waiting in the generator, or none (mine -> ore -> generator ->
-//               battery), the altar costing 1, 2 or 3 batteries, rooms of 9 or 13 (12 tasks)
+//   learnable   the battery carried (every agent starts with one) or not, 6 batteries waiting in
+//               the generator or not (else only the chain mine -> ore -> generator -> battery),
+//               the altar costing 1 or 2 batteries, rooms of 9 or 13 (16 tasks)
 // The reward is success alone, so a room's result is the share of its agents that made a heart.
 std::vector<curriculum::GeneratorSpec> MixedDifficultySpecs();
 
 // The class of a task: the first part of its label ("learnable" for "learnable|...").
 std::string TaskClass(const std::string& label);
+// The classes of the run's task set, in spec order, each once.
+std::vector<std::string> TaskClasses(const RunConfig& config);
 
 // Every fixed param and every bucket value of config.task_specs must make a valid env on its
 // own (combinations are checked when drawn; an invalid one is played as the base task and
@@ -54,8 +57,13 @@ StatusOr<envsim::TaskConfig> ApplyTaskParams(const envsim::TaskConfig& base,
                                              const curriculum::TaskGenerator& generator,
                                              const double* params);
 
-// The normaliser of episode scores for the curriculum (score_max or the sum of positive caps).
-double ScoreMax(const RunConfig& config, const envsim::TaskConfig& task);
+// The curriculum's results for one finished episode of `rooms` rooms: one per room (rooms are
+// independent maps; agent a plays in room a % rooms). With curriculum.score=success a room's
+// score is the share of its agents that made at least one heart; with score=return it is the
+// mean return of its agents, to be divided by *max_score (= curriculum.score_max). Appends
+// one score per room to *scores.
+void RoomScores(const RunConfig& config, const envsim::EpisodeStats& episode, int rooms,
+                std::vector<double>* scores, double* max_score);
 
 // The largest map and converter count any task of the config can ask for: every param at its
 // largest value over the task set at once (sizes grow with each of these values).

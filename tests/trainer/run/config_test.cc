@@ -143,7 +143,7 @@ TEST(Config, DefaultTaskSetIsTheMixedDifficultySetOfTheHeartsRecipe) {
   EXPECT_EQ(c.task_set, "mixed_difficulty");
   EXPECT_TRUE(c.enumerate);
   auto gen = MakeTaskGenerator(c).value();
-  ASSERT_EQ(gen->num_combinations(), 22u);
+  ASSERT_EQ(gen->num_combinations(), 26u);
   std::map<std::string, int> classes;
   std::vector<double> params(gen->num_keys());
   std::string label;
@@ -153,7 +153,7 @@ TEST(Config, DefaultTaskSetIsTheMixedDifficultySetOfTheHeartsRecipe) {
     EXPECT_TRUE(ApplyTaskParams(c.task, *gen, params.data()).ok()) << label;
   }
   EXPECT_EQ(classes,
-            (std::map<std::string, int>{{"impossible", 8}, {"trivial", 2}, {"learnable", 12}}));
+            (std::map<std::string, int>{{"impossible", 8}, {"trivial", 2}, {"learnable", 16}}));
   // The set's own keys come back from the resolved YAML.
   ConfigBuilder back;
   ASSERT_TRUE(back.LoadYamlText(ToYaml(c), "yaml").ok());

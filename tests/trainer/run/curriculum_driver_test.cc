@@ -172,3 +172,63 @@ TEST(ResultRecords, RoundTripOnTheWireAndBatchesOfTheWrongSizeAreRefused) {
 
 }  // namespace
 }  // namespace lpt::run
+
+namespace lpt::run {
+namespace {
+
+envsim::EpisodeStats FourAgents() {
+  envsim::EpisodeStats ep;
+  ep.returns = {1.0f, 0.5f, 3.0f, 0.0f};
+  for (auto* v : {&ep.collected, &ep.robbed, &ep.deposited, &ep.attack_spent, &ep.stolen}) {
+    v->assign(4 * envsim::kNumItems, 0);
+  }
+  ep.collected[0 * envsim::kNumItems + static_cast<int>(envsim::Item::kHeart)] =
+      1;  // agent 0 made a heart
+  ep.collected[2 * envsim::kNumItems + static_cast<int>(envsim::Item::kHeart)] = 2;  // agent 2 two
+  return ep;
+}
+
+TEST(RoomScores, EachRoomIsOneResultTheShareOfItsAgentsWithAHeart) {
+  RunConfig c = ConfigBuilder().Resolve().value();
+  std::vector<double> scores;
+  double max_score = 0;
+  // Two rooms: agents 0 and 2 in room 0 (both made hearts), 1 and 3 in room 1 (none).
+  RoomScores(c, FourAgents(), 2, &scores, &max_score);
+  EXPECT_EQ(scores, (std::vector<double>{1.0, 0.0}));
+  EXPECT_EQ(max_score, 1.0);
+  scores.clear();
+  RoomScores(c, FourAgents(), 1, &scores, &max_score);  // one room: 2 of 4 agents
+  EXPECT_EQ(scores, (std::vector<double>{0.5}));
+  c.score = "return";
+  c.score_max = 4;
+  scores.clear();
+  RoomScores(c, FourAgents(), 2, &scores, &max_score);  // mean returns per room
+  EXPECT_EQ(scores, (std::vector<double>{2.0, 0.25}));
+  EXPECT_EQ(max_score, 4.0);
+}
+
+TEST(CurriculumDriver, EveryRoomOfAnEpisodeIsAResult) {
+  ConfigBuilder b;
+  for (const std::string kv : {"env.map.num_agents=4", "env.map.num_instances=2",
+                               "env.map.instance_size=7", "env.map.walls=0", "env.max_steps=10",
+                               "env.desync_episodes=false", "curriculum.task_set=single"}) {
+    ASSERT_TRUE(b.SetArgument(kv).ok()) << kv;
+  }
+  const RunConfig config = b.Resolve().value();
+  auto driver = CurriculumDriver::Create(config, 3).value();
+  auto batch = StartBatch(config, driver.get(), 3);
+  envsim::StepStorage storage(*batch);
+  const std::vector<int32_t> noop(storage.total, 0);
+  for (int t = 0; t < 20; ++t) {
+    batch->Step({0, 3}, noop, storage.View());
+    driver->OnStep(batch.get(), storage.episode_end);
+  }
+  EXPECT_EQ(driver->counters().episodes, 3 * 2);
+  EXPECT_EQ(driver->counters().results, 3 * 2 * 2);  // two rooms each
+  ASSERT_TRUE(driver->Sync().ok());
+  EXPECT_EQ(driver->curriculum()->Stats().updates, 12);
+  EXPECT_EQ(driver->last_results_by_class().at("hearts"), 12);
+}
+
+}  // namespace
+}  // namespace lpt::run
