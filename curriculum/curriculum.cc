@@ -147,7 +147,7 @@ uint32_t Curriculum::AddTask(uint64_t task_id) {
   active_list_.push_back(slot);
   active_[slot] = 1;
   std::string label;
-  generator_->Generate(task_id, &params_[static_cast<size_t>(slot) * num_keys_], &label);
+  generator_->Generate(task_id, params_.data() + static_cast<size_t>(slot) * num_keys_, &label);
   label_[slot] = labels_.Acquire(label);
   task_id_[slot] = task_id;
   id_map_.Insert(task_id, slot);
@@ -159,7 +159,7 @@ uint32_t Curriculum::AddTask(uint64_t task_id) {
 
 void Curriculum::ReplaceTask(uint32_t slot, uint64_t task_id) {
   std::string label;
-  generator_->Generate(task_id, &params_[static_cast<size_t>(slot) * num_keys_], &label);
+  generator_->Generate(task_id, params_.data() + static_cast<size_t>(slot) * num_keys_, &label);
   const uint32_t new_label = labels_.Acquire(label);
   labels_.stats(label_[slot]).evictions += 1;
   labels_.Release(label_[slot]);
