@@ -115,17 +115,24 @@ CoreState PolicyImpl::ResetWhere(const CoreState& state, const torch::Tensor& st
   return {state.h * keep, state.c * keep};
 }
 
-torch::Tensor PolicyImpl::Encode(const torch::Tensor& obs, const torch::Tensor& globals) {
+torch::Tensor PolicyImpl::InputPlanes(const torch::Tensor& obs) const {
   using torch::indexing::Slice;
   // The type plane one-hot (a comparison against the type ids), the other planes scaled.
   const torch::Tensor type = (obs.index({Slice(), Slice(0, 1)}) == type_ids_).to(torch::kFloat);
   const torch::Tensor rest =
       obs.index({Slice(), Slice(1, kNumFeatures)}).to(torch::kFloat) * plane_scale_;
-  torch::Tensor x = torch::cat({type, rest}, 1);
-  x = torch::relu(conv1_->forward(x));
+  return torch::cat({type, rest}, 1);
+}
+
+torch::Tensor PolicyImpl::EncodeInputs(const torch::Tensor& planes, const torch::Tensor& features) {
+  torch::Tensor x = torch::relu(conv1_->forward(planes));
   x = torch::relu(conv2_->forward(x));
-  x = torch::cat({x.flatten(1), GlobalFeatures(globals)}, 1);
+  x = torch::cat({x.flatten(1), features}, 1);
   return torch::relu(fc_->forward(x));
+}
+
+torch::Tensor PolicyImpl::Encode(const torch::Tensor& obs, const torch::Tensor& globals) {
+  return EncodeInputs(InputPlanes(obs), GlobalFeatures(globals));
 }
 
 PolicyStep PolicyImpl::Step(const torch::Tensor& obs, const torch::Tensor& globals,
@@ -146,7 +153,22 @@ std::pair<torch::Tensor, torch::Tensor> PolicyImpl::Sequence(const torch::Tensor
                                                              const CoreState& state) {
   const int64_t steps = obs.size(0);
   const int64_t batch = obs.size(1);
-  torch::Tensor hidden = Encode(obs.flatten(0, 1), globals.flatten(0, 1));
+  return Heads(Encode(obs.flatten(0, 1), globals.flatten(0, 1)), steps, batch, starts, state);
+}
+
+std::pair<torch::Tensor, torch::Tensor> PolicyImpl::SequenceFromInputs(
+    const torch::Tensor& planes, const torch::Tensor& features, const torch::Tensor& starts,
+    const CoreState& state) {
+  const int64_t steps = planes.size(0);
+  const int64_t batch = planes.size(1);
+  return Heads(EncodeInputs(planes.flatten(0, 1), features.flatten(0, 1)), steps, batch, starts,
+               state);
+}
+
+std::pair<torch::Tensor, torch::Tensor> PolicyImpl::Heads(torch::Tensor hidden, int64_t steps,
+                                                          int64_t batch,
+                                                          const torch::Tensor& starts,
+                                                          const CoreState& state) {
   if (lstm_) {
     hidden = hidden.view({steps, batch, -1});
     std::vector<torch::Tensor> outputs;

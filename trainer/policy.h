@@ -52,11 +52,27 @@ class PolicyImpl : public torch::nn::Module {
                                                    const torch::Tensor& starts,
                                                    const CoreState& state);
 
+  // The encoder's input planes as floats: obs [N, F, 11, 11] uint8 -> [N, kNumCellTypes + F - 1,
+  // 11, 11] (the type plane one-hot, the other planes scaled). An update makes them once per batch
+  // instead of once per minibatch and epoch.
+  torch::Tensor InputPlanes(const torch::Tensor& obs) const;
+  // Sequence from the input planes [L, B, C, 11, 11] and the global features [L, B, G']
+  // (GlobalFeatures of the globals) made beforehand; the same outputs as Sequence.
+  std::pair<torch::Tensor, torch::Tensor> SequenceFromInputs(const torch::Tensor& planes,
+                                                             const torch::Tensor& features,
+                                                             const torch::Tensor& starts,
+                                                             const CoreState& state);
+
   // Zeroes the state rows of agents with start = 1 ([B] float or bool).
   static CoreState ResetWhere(const CoreState& state, const torch::Tensor& starts);
 
  private:
   torch::Tensor Encode(const torch::Tensor& obs, const torch::Tensor& globals);
+  // From input planes [N, C, 11, 11] and global features [N, G'].
+  torch::Tensor EncodeInputs(const torch::Tensor& planes, const torch::Tensor& features);
+  std::pair<torch::Tensor, torch::Tensor> Heads(torch::Tensor hidden, int64_t steps, int64_t batch,
+                                                const torch::Tensor& starts,
+                                                const CoreState& state);
 
   PolicySpec spec_;
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};

@@ -143,8 +143,16 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
                                batch.truncated, batch.final_values, batch.last_values};
   torch::Tensor advantages = ComputeAdvantages(inputs, config.gamma, config.gae_lambda);
 
-  const torch::Tensor seg_obs = Segments(batch.obs, length);
-  const torch::Tensor seg_globals = Segments(batch.globals, length);
+  // The encoder's inputs, made once for the whole batch (they do not change between epochs).
+  torch::Tensor seg_planes, seg_features;
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor planes = policy->InputPlanes(batch.obs.flatten(0, 1));
+    const torch::Tensor features = GlobalFeatures(batch.globals.flatten(0, 1));
+    seg_planes =
+        Segments(planes.view({steps, -1, planes.size(1), planes.size(2), planes.size(3)}), length);
+    seg_features = Segments(features.view({steps, -1, features.size(1)}), length);
+  }
   const torch::Tensor seg_actions = Segments(batch.actions, length);
   const torch::Tensor seg_logprobs = Segments(batch.logprobs, length);
   const torch::Tensor seg_values = Segments(batch.values, length);
@@ -163,8 +171,9 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
       torch::NoGradGuard no_grad;
       const CoreState state =
           config.use_lstm ? CoreState{seg_h.unsqueeze(0), seg_c.unsqueeze(0)} : CoreState{};
-      auto [logits, values] = policy->Sequence(seg_obs.transpose(0, 1), seg_globals.transpose(0, 1),
-                                               seg_starts.transpose(0, 1), state);
+      auto [logits, values] =
+          policy->SequenceFromInputs(seg_planes.transpose(0, 1), seg_features.transpose(0, 1),
+                                     seg_starts.transpose(0, 1), state);
       const torch::Tensor logp = torch::log_softmax(logits, -1)
                                      .gather(-1, seg_actions.transpose(0, 1).unsqueeze(-1))
                                      .squeeze(-1);
@@ -218,9 +227,9 @@ UpdateStats PpoUpdate(Policy& policy, torch::optim::Adam& optimizer, const Rollo
                                                           seg_c.index_select(0, idx).unsqueeze(0)}
                                               : CoreState{};
       auto [logits, new_values] =
-          policy->Sequence(seg_obs.index_select(0, idx).transpose(0, 1),
-                           seg_globals.index_select(0, idx).transpose(0, 1),
-                           seg_starts.index_select(0, idx).transpose(0, 1), state);
+          policy->SequenceFromInputs(seg_planes.index_select(0, idx).transpose(0, 1),
+                                     seg_features.index_select(0, idx).transpose(0, 1),
+                                     seg_starts.index_select(0, idx).transpose(0, 1), state);
       // Everything as [L, mb] like the outputs.
       const auto pick = [&](const torch::Tensor& seg) {
         return seg.index_select(0, idx).transpose(0, 1);

@@ -15,6 +15,7 @@ Bench CheckpointBench();
 Bench CommBench();
 Bench ScalingBench();
 Bench LearningBench();
+Bench LearnerBench();
 
 }  // namespace lpt::bench
 

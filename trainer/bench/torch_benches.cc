@@ -3,7 +3,8 @@
 namespace lpt::bench {
 
 std::vector<Bench> TorchBenches() {
-  return {TrainBench(), CheckpointBench(), CommBench(), ScalingBench(), LearningBench()};
+  return {TrainBench(),   CheckpointBench(), CommBench(),
+          ScalingBench(), LearningBench(),   LearnerBench()};
 }
 
 }  // namespace lpt::bench
