@@ -36,7 +36,7 @@ def main():
                 ys.append(r[key])
         return xs, ys
 
-        keys = sorted({k for r in rows for k in r})
+    keys = sorted({k for r in rows for k in r})
     eval_keys = [k for k in keys if k.startswith("eval/success.")]
     class_keys = [k for k in keys if k.startswith("curriculum/results.")]
     panels = [
@@ -54,7 +54,7 @@ def main():
         plotted = 0
         for key in keys:
             xs, ys = series(key)
-                        if xs:
+            if xs:
                 ax.plot(xs, ys, label=key.split("/", 1)[1], marker="o" if len(xs) < 30 else None, markersize=3)
                 plotted += 1
         ax.set_title(title if plotted else title + " (no data yet)")

@@ -147,6 +147,11 @@ TEST(TrainEndToEnd, EvaluationDuringTrainingAndLptrainEvalOnTheCheckpoint) {
       EXPECT_NE(rows[i].find(key), std::string::npos) << key << " in row " << i;
     }
   }
+  // The run's plot draws (every panel's data, evaluation included).
+  const Outcome plot = RunShell("/usr/bin/python3 " + std::string(LPT_SOURCE_DIR) +
+                                "/scripts/plot_run.py " + run_dir + " " + dir + "/metrics.png");
+  EXPECT_EQ(plot.exit_code, 0) << plot.output;
+  EXPECT_FALSE(ReadFile(dir + "/metrics.png").empty());
   const std::string ckpt = run_dir + "/checkpoints/ckpt-4.h5";
   Outcome eval = Lptrain("eval " + ckpt + " --episodes 1 --seed 3");
   ASSERT_EQ(eval.exit_code, 0) << eval.output;
