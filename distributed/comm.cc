@@ -26,8 +26,10 @@ class MpiComm : public GradientComm {
     // One collective for buffers under 2^31 elements (MPI counts are ints); chunks beyond.
     for (size_t off = 0; off < count; off += static_cast<size_t>(INT_MAX)) {
       const int n = static_cast<int>(std::min(count - off, static_cast<size_t>(INT_MAX)));
+      Collective c("gradient allreduce");
       LPT_MPI_RETURN_IF_ERROR(
-          MPI_Allreduce(MPI_IN_PLACE, data + off, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD));
+          MPI_Iallreduce(MPI_IN_PLACE, data + off, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, c.Add()));
+      LPT_RETURN_IF_ERROR(c.Wait());
     }
     for (size_t i = 0; i < count; ++i) data[i] *= scale_;
     return Status::Ok();

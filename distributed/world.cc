@@ -109,8 +109,9 @@ void AbortWorld(int exit_code, const std::string& message) {
 
 Status Control::Barrier() {
   if (!world_.mpi) return Status::Ok();
-  LPT_MPI_RETURN_IF_ERROR(MPI_Barrier(MPI_COMM_WORLD));
-  return Status::Ok();
+  Collective c("barrier");
+  LPT_MPI_RETURN_IF_ERROR(MPI_Ibarrier(MPI_COMM_WORLD, c.Add()));
+  return c.Wait();
 }
 
 Status Control::GatherBytes(const std::vector<uint8_t>& mine,
@@ -121,16 +122,24 @@ Status Control::GatherBytes(const std::vector<uint8_t>& mine,
   }
   const int count = static_cast<int>(mine.size());
   std::vector<int> counts(is_root() ? world_.size : 0);
-  LPT_MPI_RETURN_IF_ERROR(
-      MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD));
+  {
+    Collective c("gather (sizes)");
+    LPT_MPI_RETURN_IF_ERROR(
+        MPI_Igather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD, c.Add()));
+    LPT_RETURN_IF_ERROR(c.Wait());
+  }
   std::vector<int> displs(counts.size(), 0);
   std::vector<uint8_t> all;
   if (is_root()) {
     for (size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
     all.resize(counts.empty() ? 0 : static_cast<size_t>(displs.back() + counts.back()));
   }
-  LPT_MPI_RETURN_IF_ERROR(MPI_Gatherv(mine.data(), count, MPI_BYTE, all.data(), counts.data(),
-                                      displs.data(), MPI_BYTE, 0, MPI_COMM_WORLD));
+  {
+    Collective c("gather");
+    LPT_MPI_RETURN_IF_ERROR(MPI_Igatherv(mine.data(), count, MPI_BYTE, all.data(), counts.data(),
+                                         displs.data(), MPI_BYTE, 0, MPI_COMM_WORLD, c.Add()));
+    LPT_RETURN_IF_ERROR(c.Wait());
+  }
   if (is_root()) {
     at_root->assign(counts.size(), {});
     for (size_t r = 0; r < counts.size(); ++r) {
@@ -155,58 +164,77 @@ Status Control::ScatterBytes(const std::vector<std::vector<uint8_t>>& parts,
   if (is_root()) {
     for (int r = 0; r < world_.size; ++r) sizes[r] = parts[r].size();
   }
-  LPT_MPI_RETURN_IF_ERROR(MPI_Bcast(sizes.data(), world_.size, MPI_UINT64_T, 0, MPI_COMM_WORLD));
+  {
+    Collective c("scatter (sizes)");
+    LPT_MPI_RETURN_IF_ERROR(
+        MPI_Ibcast(sizes.data(), world_.size, MPI_UINT64_T, 0, MPI_COMM_WORLD, c.Add()));
+    LPT_RETURN_IF_ERROR(c.Wait());
+  }
   if (is_root()) {
     *mine = parts[0];
     for (int r = 1; r < world_.size; ++r) {
       LPT_RETURN_IF_ERROR(InChunks(sizes[r], [&](uint64_t off, int n) -> Status {
-        LPT_MPI_RETURN_IF_ERROR(MPI_Send(parts[r].data() + off, n, MPI_BYTE, r, 7, MPI_COMM_WORLD));
-        return Status::Ok();
+        Collective c("scatter");
+        LPT_MPI_RETURN_IF_ERROR(
+            MPI_Isend(parts[r].data() + off, n, MPI_BYTE, r, 7, MPI_COMM_WORLD, c.Add()));
+        return c.Wait();
       }));
     }
     return Status::Ok();
   }
   mine->resize(sizes[world_.rank]);
   return InChunks(mine->size(), [&](uint64_t off, int n) -> Status {
+    Collective c("scatter");
     LPT_MPI_RETURN_IF_ERROR(
-        MPI_Recv(mine->data() + off, n, MPI_BYTE, 0, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
-    return Status::Ok();
+        MPI_Irecv(mine->data() + off, n, MPI_BYTE, 0, 7, MPI_COMM_WORLD, c.Add()));
+    return c.Wait();
   });
 }
 
 Status Control::BroadcastBytes(std::vector<uint8_t>* buffer) {
   if (!world_.mpi) return Status::Ok();
   uint64_t size = buffer->size();
-  LPT_MPI_RETURN_IF_ERROR(MPI_Bcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD));
+  {
+    Collective c("broadcast (size)");
+    LPT_MPI_RETURN_IF_ERROR(MPI_Ibcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, c.Add()));
+    LPT_RETURN_IF_ERROR(c.Wait());
+  }
   buffer->resize(size);
   return InChunks(size, [&](uint64_t off, int n) -> Status {
-    LPT_MPI_RETURN_IF_ERROR(MPI_Bcast(buffer->data() + off, n, MPI_BYTE, 0, MPI_COMM_WORLD));
-    return Status::Ok();
+    Collective c("broadcast");
+    LPT_MPI_RETURN_IF_ERROR(
+        MPI_Ibcast(buffer->data() + off, n, MPI_BYTE, 0, MPI_COMM_WORLD, c.Add()));
+    return c.Wait();
   });
 }
 
+namespace {
+
+Status Allreduce(void* values, int count, MPI_Datatype type, MPI_Op op, const char* name) {
+  Collective c(name);
+  LPT_MPI_RETURN_IF_ERROR(
+      MPI_Iallreduce(MPI_IN_PLACE, values, count, type, op, MPI_COMM_WORLD, c.Add()));
+  return c.Wait();
+}
+
+}  // namespace
+
 Status Control::AllreduceSum(std::vector<double>* values) {
   if (!world_.mpi) return Status::Ok();
-  LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, values->data(),
-                                        static_cast<int>(values->size()), MPI_DOUBLE, MPI_SUM,
-                                        MPI_COMM_WORLD));
-  return Status::Ok();
+  return Allreduce(values->data(), static_cast<int>(values->size()), MPI_DOUBLE, MPI_SUM,
+                   "allreduce (sum)");
 }
 
 Status Control::AllreduceMax(std::vector<double>* values) {
   if (!world_.mpi) return Status::Ok();
-  LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, values->data(),
-                                        static_cast<int>(values->size()), MPI_DOUBLE, MPI_MAX,
-                                        MPI_COMM_WORLD));
-  return Status::Ok();
+  return Allreduce(values->data(), static_cast<int>(values->size()), MPI_DOUBLE, MPI_MAX,
+                   "allreduce (max)");
 }
 
 Status Control::AllreduceSum(std::vector<int64_t>* values) {
   if (!world_.mpi) return Status::Ok();
-  LPT_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, values->data(),
-                                        static_cast<int>(values->size()), MPI_INT64_T, MPI_SUM,
-                                        MPI_COMM_WORLD));
-  return Status::Ok();
+  return Allreduce(values->data(), static_cast<int>(values->size()), MPI_INT64_T, MPI_SUM,
+                   "allreduce (sum)");
 }
 
 }  // namespace lpt::distributed

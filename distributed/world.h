@@ -36,6 +36,15 @@ void FinalizeWorld();
 // Ends the whole job now: MPI_Abort when MPI is up, exit otherwise. Never returns.
 [[noreturn]] void AbortWorld(int exit_code, const std::string& message);
 
+// The exit code of a job ended by a collective that timed out.
+inline constexpr int kExitCollectiveTimeout = 4;
+// Every collective (Control's and the MPI gradient allreduce) completes within `seconds`, or
+// the job ends: the waiting ranks ask for signs of life (rank 0 asks every rank, the others
+// ask rank 0) and print the operation and the ranks that did not answer, then the job is
+// aborted with kExitCollectiveTimeout, within `seconds` + 10 s of the operation's start on rank
+// 0. 0 (the default) waits forever. Set it on every rank alike.
+void SetCollectiveTimeout(double seconds);
+
 // Control-plane collectives over the world (rank 0 is the root). With a world of one they
 // are local copies. All ranks must call them in the same order.
 class Control {

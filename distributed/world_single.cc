@@ -27,6 +27,8 @@ StatusOr<WorldInfo> InitWorld(int*, char***) {
 
 void FinalizeWorld() {}
 
+void SetCollectiveTimeout(double) {}
+
 void AbortWorld(int exit_code, const std::string& message) {
   std::fprintf(stderr, "%s\n", message.c_str());
   std::fflush(stderr);

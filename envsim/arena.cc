@@ -839,6 +839,8 @@ void ArenaBatch::WriteObservation(int env, uint8_t* obs, float* globals) const {
     g[static_cast<int>(Global::kLastReward)] = last_reward_[a];
     g[static_cast<int>(Global::kFrozen)] = frozen_[a];
     g[static_cast<int>(Global::kFacing)] = facing_[a];
+    g[static_cast<int>(Global::kCanAttack)] =
+        inventory_[a * kNumItems + kItemLaser] >= cfg.attack_cost ? 1.0f : 0.0f;
   }
 }
 

@@ -84,8 +84,9 @@ enum class Global : uint8_t {
   kLastReward,            // reward received last step
   kFrozen,                // own remaining frozen steps
   kFacing,                // own Orientation
+  kCanAttack,             // 1 if the agent holds the lasers an attack costs (attack.cost)
 };
-inline constexpr int kNumGlobals = static_cast<int>(Global::kFacing) + 1;  // 11
+inline constexpr int kNumGlobals = static_cast<int>(Global::kCanAttack) + 1;  // 12
 
 }  // namespace lpt::envsim
 

@@ -3,10 +3,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -68,30 +72,18 @@ Status ReadBytes(const std::string& path, std::vector<uint8_t>* bytes) {
   return Status::Ok();
 }
 
-// Writes the header into the finished file's user block.
-Status Seal(const std::string& tmp) {
-  std::vector<uint8_t> bytes;
-  LPT_RETURN_IF_ERROR(ReadBytes(tmp, &bytes));
-  if (bytes.size() < kUserBlock) return Status::IoError(tmp + ": file shorter than its header");
-  uint8_t header[40] = {};
+// The header for a file whose bytes after the user block are `image`.
+void PutHeader(const uint8_t* image, size_t n, uint8_t* header) {
+  std::memset(header, 0, kUserBlock);
   std::memcpy(header, kHeaderMagic, 16);
-  const uint64_t size = bytes.size();
-  const uint64_t sum = Checksum(bytes.data() + kUserBlock, bytes.size() - kUserBlock);
+  const uint64_t size = n + kUserBlock;
+  const uint64_t sum = Checksum(image, n);
   std::memcpy(header + 16, &size, 8);
   std::memcpy(header + 24, &sum, 8);
-  std::FILE* f = std::fopen(tmp.c_str(), "r+b");
-  if (f == nullptr) return Status::IoError(tmp + ": " + std::strerror(errno));
-  const bool ok =
-      std::fwrite(header, 1, sizeof(header), f) == sizeof(header) && std::fflush(f) == 0;
-  std::fclose(f);
-  if (!ok) return Status::IoError(tmp + ": cannot write the header");
-  return Status::Ok();
 }
 
-// Checks the header of a file before HDF5 opens it.
-Status Verify(const std::string& path) {
-  std::vector<uint8_t> bytes;
-  LPT_RETURN_IF_ERROR(ReadBytes(path, &bytes));
+// Checks a file's bytes (its header) before HDF5 sees any of them.
+Status Verify(const std::string& path, const std::vector<uint8_t>& bytes) {
   if (bytes.size() < kUserBlock || std::memcmp(bytes.data(), kHeaderMagic, 16) != 0) {
     return Status::Corruption(path + (H5Fis_hdf5(path.c_str()) > 0
                                           ? ": an HDF5 file, but not an lptrain checkpoint"
@@ -240,19 +232,51 @@ struct Writer {
   }
 };
 
-Status WriteFile(const std::string& tmp, const std::string& shown, const CheckpointData& data,
-                 int64_t version) {
+// The checkpoint as HDF5 builds it in memory (the core driver without a backing store): the
+// file's bytes after the user block. HDF5 never writes to the disk itself, so a full disk or a
+// failing device shows up in our own writes (a clear error), never inside HDF5 (which can leave
+// a half-closed file behind that crashes the library at exit).
+Status BuildImage(const std::string& shown, const CheckpointData& data, int64_t version,
+                  std::vector<uint8_t>* image) {
   Id fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
   H5Pset_userblock(fcpl.get(), kUserBlock);
-  Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) return Status::IoError(tmp + ": cannot create (" + std::strerror(errno) + ")");
+  Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_fapl_core(fapl.get(), 1 << 20, /*backing_store=*/0);
+  Id file(H5Fcreate((shown + ".image").c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose);
+  if (!file.ok()) return Status::IoError(shown + ": cannot create the file in memory");
   Writer w{shown, file.get()};
   LPT_RETURN_IF_ERROR(w.TextAttr("format", kFormatName));
   LPT_RETURN_IF_ERROR(w.IntAttr("format_version", version));
   for (const auto& [name, value] : data.text_attrs) LPT_RETURN_IF_ERROR(w.TextAttr(name, value));
   for (const auto& [name, value] : data.int_attrs) LPT_RETURN_IF_ERROR(w.IntAttr(name, value));
   for (const auto& [path, bundle] : data.groups) LPT_RETURN_IF_ERROR(w.Group(path, bundle));
-  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) return Status::IoError(tmp + ": flush failed");
+  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) return Status::IoError(shown + ": flush failed");
+  const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+  if (size <= 0) return Status::IoError(shown + ": cannot take the file's image");
+  image->resize(static_cast<size_t>(size));
+  if (H5Fget_file_image(file.get(), image->data(), image->size()) != size)
+    return Status::IoError(shown + ": cannot take the file's image");
+  return Status::Ok();
+}
+
+// Writes header + image to path (created or truncated) and syncs it to the device.
+Status WriteAll(const std::string& path, const uint8_t* header, const std::vector<uint8_t>& image) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
+  const auto put = [&](const uint8_t* p, size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return false;
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    return true;
+  };
+  bool ok = put(header, kUserBlock) && put(image.data(), image.size()) && ::fsync(fd) == 0;
+  const int err = errno;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok) return Status::IoError(path + ": " + std::strerror(err != 0 ? err : errno));
   return Status::Ok();
 }
 
@@ -262,6 +286,7 @@ struct Reader {
   std::string file;
   CheckpointData* out;
   Status error;
+  size_t file_bytes;  // no dataset of an lptrain checkpoint holds more than the file
 
   Status Corrupt(const std::string& object, const std::string& what) const {
     return Status::Corruption(file + ": " + object + ": " + what);
@@ -276,9 +301,16 @@ struct Reader {
     const int rank = H5Sget_simple_extent_ndims(space.get());
     if (rank < 1 || rank > 8) return Corrupt(where, "unexpected rank " + std::to_string(rank));
     std::vector<hsize_t> dims(static_cast<size_t>(rank));
-    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+      return Corrupt(where, "cannot read the dataspace");
+    // lptrain writes its arrays uncompressed and contiguous: more elements than the file has
+    // bytes is damage (and would be an allocation of any size).
     size_t n = 1;
-    for (hsize_t d : dims) n *= d;
+    for (hsize_t d : dims) {
+      if (d > file_bytes || (d > 0 && n > file_bytes / d))
+        return Corrupt(where, "dimensions larger than the file");
+      n *= d;
+    }
     ArrayBundle& b = out->groups[group];
     if (rank > 1) b.shapes[name].assign(dims.begin(), dims.end());
     const H5T_class_t cls = H5Tget_class(type.get());
@@ -358,19 +390,26 @@ struct Reader {
       if (!attr.ok()) return Corrupt("/", "cannot open attribute " + attr_name);
       const char* name = attr_name.c_str();
       Id type(H5Aget_type(attr.get()), H5Tclose);
+      // One value each (a read writes as many values as the dataspace holds).
+      Id space(H5Aget_space(attr.get()), H5Sclose);
+      const hssize_t points = space.ok() ? H5Sget_simple_extent_npoints(space.get()) : -1;
+      if (points != 1) {
+        return Corrupt("/", std::string("attribute ") + name + ": " + std::to_string(points) +
+                                " values where one is expected");
+      }
       if (H5Tget_class(type.get()) == H5T_STRING) {
         Id mem(H5Tcopy(H5T_C_S1), H5Tclose);
         H5Tset_size(mem.get(), H5T_VARIABLE);
         H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
         char* value = nullptr;
         if (H5Aread(attr.get(), mem.get(), &value) < 0)
-          return Corrupt("/", std::string("attribute ") + name);
+          return Corrupt("/", std::string("attribute ") + name + ": cannot read it");
         out->text_attrs[name] = value != nullptr ? value : "";
         H5free_memory(value);
       } else if (H5Tget_class(type.get()) == H5T_INTEGER) {
         int64_t value = 0;
         if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0)
-          return Corrupt("/", std::string("attribute ") + name);
+          return Corrupt("/", std::string("attribute ") + name + ": cannot read it");
         out->int_attrs[name] = value;
       }
     }
@@ -389,10 +428,12 @@ Status WriteCheckpoint(const std::string& path, const CheckpointData& data,
                                      "' is set by the writer");
     }
   }
+  std::vector<uint8_t> image;
+  LPT_RETURN_IF_ERROR(BuildImage(path, data, format_version, &image));
+  uint8_t header[kUserBlock];
+  PutHeader(image.data(), image.size(), header);
   const std::string tmp = path + ".tmp";
-  Status st = WriteFile(tmp, path, data, format_version);  // closes the file
-  if (st.ok()) st = Seal(tmp);
-  if (st.ok()) st = FsyncPath(tmp, O_RDONLY);
+  Status st = WriteAll(tmp, header, image);
   if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
     st = Status::IoError(path + ": rename: " + std::strerror(errno));
   }
@@ -403,16 +444,21 @@ Status WriteCheckpoint(const std::string& path, const CheckpointData& data,
   return FsyncPath(Dir(path), O_RDONLY | O_DIRECTORY);
 }
 
-StatusOr<CheckpointData> ReadCheckpoint(const std::string& path) {
-  SilenceHdf5();
-  if (::access(path.c_str(), R_OK) != 0)
-    return Status::NotFound(path + ": " + std::strerror(errno));
-  LPT_RETURN_IF_ERROR(Verify(path));
-  Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+namespace {
+
+// HDF5 parses the very bytes that were verified (from memory, after the user block).
+StatusOr<CheckpointData> ParseImage(const std::string& path, const std::vector<uint8_t>& bytes) {
+  Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_fapl_core(fapl.get(), 1 << 20, /*backing_store=*/0);
+  // HDF5 copies the image (its API takes a non-const pointer but only reads from it).
+  if (H5Pset_file_image(fapl.get(), const_cast<uint8_t*>(bytes.data()) + kUserBlock,
+                        bytes.size() - kUserBlock) < 0)
+    return Status::IoError(path + ": cannot hand the file to HDF5");
+  Id file(H5Fopen((path + ".image").c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
   if (!file.ok())
     return Status::Corruption(path + ": cannot open (truncated or damaged HDF5 file)");
   CheckpointData data;
-  Reader r{path, &data, Status::Ok()};
+  Reader r{path, &data, Status::Ok(), bytes.size()};
   LPT_RETURN_IF_ERROR(r.Attributes(file.get()));
   const auto format = data.text_attrs.find("format");
   if (format == data.text_attrs.end() || format->second != kFormatName) {
@@ -431,6 +477,111 @@ StatusOr<CheckpointData> ReadCheckpoint(const std::string& path) {
   data.int_attrs.erase("format_version");
   LPT_RETURN_IF_ERROR(r.Group(file.get(), ""));
   return data;
+}
+
+// The HDF5 library can crash, or loop, on a damaged file whose checksum was made to match
+// (deliberately, or by a writer that sealed damaged data). So the file is first parsed in a
+// child process: only if the child parsed it cleanly does this process parse it too. A child
+// that dies or takes too long ends in a clear error; its own output (a sanitizer's report, say)
+// goes nowhere, and its verdict comes back through a pipe.
+Status ParseInChild(const std::string& path, const std::vector<uint8_t>& bytes,
+                    double timeout_seconds) {
+  int fds[2];
+  if (::pipe(fds) != 0) return Status::IoError(path + ": pipe: " + std::strerror(errno));
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return Status::IoError(path + ": fork: " + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+    }
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
+    const StatusOr<CheckpointData> parsed = ParseImage(path, bytes);
+    const std::string message = parsed.ok() ? "" : parsed.status().message();
+    size_t off = 0;
+    while (off < message.size()) {
+      const ssize_t w = ::write(fds[1], message.data() + off, message.size() - off);
+      if (w <= 0) break;
+      off += static_cast<size_t>(w);
+    }
+    ::_exit(parsed.ok() ? 0 : 3);
+  }
+  ::close(fds[1]);
+  // Read the verdict while waiting (a long message must not block the child), up to a limit.
+  std::string message;
+  // Parsing takes milliseconds per megabyte; far longer is a loop on damaged structure.
+  const double limit = timeout_seconds > 0
+                           ? timeout_seconds
+                           : 30.0 + static_cast<double>(bytes.size()) / (50.0 * (1 << 20));
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(limit));
+  bool timed_out = false;
+  for (;;) {
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = ::poll(&p, 1, 200);
+    if (ready > 0) {
+      char buf[4096];
+      const ssize_t got = ::read(fds[0], buf, sizeof(buf));
+      if (got > 0) {
+        message.append(buf, static_cast<size_t>(got));
+        continue;
+      }
+      if (got == 0) break;  // the child closed its end: it is done
+      if (errno != EINTR) break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      timed_out = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    return Status::Corruption(path +
+                              ": damaged: the HDF5 library did not finish reading it (contained)");
+  }
+  if (WIFSIGNALED(status)) {
+    return Status::Corruption(path + ": damaged: the HDF5 library failed on it (signal " +
+                              std::to_string(WTERMSIG(status)) + ", contained)");
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 3 && !message.empty()) {
+    return Status::Corruption(message);
+  }
+  return Status::Corruption(path + ": damaged: the HDF5 library failed on it (exit " +
+                            std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                            ", contained)");
+}
+
+}  // namespace
+
+StatusOr<CheckpointData> ReadCheckpoint(const std::string& path, const ReadOptions& options) {
+  SilenceHdf5();
+  if (::access(path.c_str(), R_OK) != 0)
+    return Status::NotFound(path + ": " + std::strerror(errno));
+  std::vector<uint8_t> bytes;
+  LPT_RETURN_IF_ERROR(ReadBytes(path, &bytes));
+  LPT_RETURN_IF_ERROR(Verify(path, bytes));
+  LPT_RETURN_IF_ERROR(ParseInChild(path, bytes, options.parse_timeout_seconds));
+  return ParseImage(path, bytes);
+}
+
+std::vector<uint8_t> ResealCheckpoint(std::vector<uint8_t> bytes) {
+  if (bytes.size() < kUserBlock) return bytes;
+  uint8_t header[kUserBlock];
+  PutHeader(bytes.data() + kUserBlock, bytes.size() - kUserBlock, header);
+  std::memcpy(bytes.data(), header, 40);  // what the header holds; the rest of the block stays
+  return bytes;
 }
 
 std::string CheckpointPath(const std::string& dir, int64_t iteration) {

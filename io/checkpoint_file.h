@@ -37,11 +37,26 @@ struct CheckpointData {
 // of the version check write another format_version.)
 Status WriteCheckpoint(const std::string& path, const CheckpointData& data,
                        int64_t format_version = kFormatVersion);
-// Reads and validates a checkpoint: HDF5, format name, format version. Errors name the file
-// and the object ("ckpt-4.h5: /model/fc.weight: ...").
-StatusOr<CheckpointData> ReadCheckpoint(const std::string& path);
+// Reads and validates a checkpoint: lptrain's header (length, checksum) before HDF5 sees a
+// byte, then HDF5, format name, format version, every dataset's type and size. Errors name the
+// file and the object ("ckpt-4.h5: /model/fc.weight: ..."). A checkpoint is data, never code:
+// the HDF5 library can crash or loop on a damaged file whose checksum was made to match, so it
+// parses the file first in a forked child process (from memory; its output discarded) and this
+// process parses it only when the child did so cleanly; a child that crashed or ran too long
+// gives "damaged: the HDF5 library failed on it (..., contained)".
+struct ReadOptions {
+  // How long the HDF5 library may take parsing the file (in the child) before the file counts
+  // as damaged. 0: 30 s plus a second per 50 MB.
+  double parse_timeout_seconds = 0;
+};
+StatusOr<CheckpointData> ReadCheckpoint(const std::string& path, const ReadOptions& options = {});
 
 // A run's checkpoints: DIR/ckpt-<iteration>.h5.
+// A checkpoint file's bytes with a header that matches them again (its length and checksum):
+// for tools and tests that damage the inside of a file on purpose (io/checkpoint_fuzz.h) so the
+// damage reaches the HDF5 parser. Files shorter than the header are returned as they are.
+std::vector<uint8_t> ResealCheckpoint(std::vector<uint8_t> bytes);
+
 std::string CheckpointPath(const std::string& dir, int64_t iteration);
 struct CheckpointEntry {
   int64_t iteration;

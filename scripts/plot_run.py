@@ -12,6 +12,37 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+def hearts_panel(ax, rows):
+    """Hearts per agent-episode: each iteration's (faint), an episode-weighted running mean, and
+    the mean of each quarter of the run (as lptrain's progress line prints them)."""
+    pts = [(r["charts/global_step"], r["env/hearts_made"], r.get("charts/episodes", 1) or 1)
+           for r in rows if r.get("env/hearts_made") is not None]
+    ax.set_title("hearts per agent-episode" + ("" if pts else " (no episodes yet)"))
+    ax.set_xlabel("agent-steps")
+    ax.grid(alpha=0.3)
+    if not pts:
+        return
+    xs = [p[0] for p in pts]
+    ax.plot(xs, [p[1] for p in pts], color="tab:red", alpha=0.25, linewidth=0.8, label="iteration")
+    window = max(1, len(pts) // 20)
+    smooth = []
+    for i in range(len(pts)):
+        part = pts[max(0, i - window + 1): i + 1]
+        smooth.append(sum(p[1] * p[2] for p in part) / sum(p[2] for p in part))
+    ax.plot(xs, smooth, color="tab:red", linewidth=2, label="running mean")
+    last = rows[-1]["charts/global_step"]
+    for q in range(4):
+        lo, hi = q * last / 4, (q + 1) * last / 4
+        part = [p for p in pts if lo < p[0] <= hi]
+        if part:
+            mean = sum(p[1] * p[2] for p in part) / sum(p[2] for p in part)
+            ax.hlines(mean, lo, hi, colors="black", linestyles="--", linewidth=1.2,
+                      label="quarter mean" if q == 0 else None)
+            ax.annotate(f"{mean:.2f}", ((lo + hi) / 2, mean), textcoords="offset points",
+                        xytext=(0, 4), ha="center", fontsize=8)
+    ax.legend(fontsize=8)
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
@@ -49,7 +80,9 @@ def main():
         ("curriculum counts", ["curriculum/evicted", "curriculum/mature_tasks", "curriculum/excluded_tasks"]),
         ("losses", ["losses/entropy", "losses/value_loss", "losses/approx_kl"]),
     ]
-    fig, axes = plt.subplots(4, 2, figsize=(12, 13))
+    fig, axes = plt.subplots(5, 2, figsize=(12, 16))
+    hearts_panel(axes.flat[-1], rows)
+    axes.flat[-2].axis("off")
     for ax, (title, keys) in zip(axes.flat, panels):
         plotted = 0
         for key in keys:

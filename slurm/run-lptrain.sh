@@ -6,8 +6,14 @@
 #     continues from its newest good checkpoint;
 #   - on SIGUSR1 (Slurm's warning, `--signal=B:USR1@300`) or SIGTERM sends SIGUSR1 to the
 #     step: lptrain finishes the iteration, writes a checkpoint and exits 3 on every rank;
-#   - requeues the job when lptrain exits 3 (the job keeps its id, so RUN_DIR is the same and
-#     the output file, opened with --open-mode=append, holds every part).
+#   - decides from RUN_DIR/COMPLETED, which lptrain writes when the run reached its planned end,
+#     whether the run finished (srun was seen exiting 0 after a failed task launch, so its exit
+#     code alone does not tell);
+#   - requeues the job when lptrain exits 3 (stopped after a checkpoint), or when it ended
+#     otherwise without finishing but wrote a checkpoint since this start (a rank that stopped
+#     answering, a node that died: exit 4, or a crash); a run that neither finished nor
+#     checkpointed is not requeued (it would fail the same way again). The job keeps its id, so
+#     RUN_DIR is the same and the output file, opened with --open-mode=append, holds every part.
 #
 # Environment (all optional):
 #   LPTRAIN_HOME  the lptrain checkout (default: the directory sbatch was run from)
@@ -34,6 +40,19 @@ if [[ ! -x $lptrain ]]; then
   exit 2
 fi
 say "start $restarts: ${SLURM_JOB_NUM_NODES:-1} node(s), ${SLURM_NTASKS:-1} rank(s), run directory $run_dir"
+
+# The newest checkpoint's iteration (0: none): progress is a newer one after the step.
+newest_checkpoint() {
+  local n newest=0 f
+  for f in "$run_dir"/checkpoints/ckpt-*.h5; do
+    [[ -e $f ]] || continue
+    n=${f##*/ckpt-}
+    n=${n%.h5}
+    [[ $n =~ ^[0-9]+$ ]] && ((n > newest)) && newest=$n
+  done
+  echo "$newest"
+}
+checkpoint_before=$(newest_checkpoint)
 
 # The step is asked to stop with SIGUSR1 whatever the batch shell got: srun forwards USR1 to
 # every task, but answers SIGTERM by killing them (no checkpoint). Traps first, so a signal
@@ -69,25 +88,36 @@ while :; do
   break
 done
 
+requeue() {
+  if (( restarts >= max_requeues )); then
+    say "not requeued: the job was requeued $restarts times already (LPT_MAX_REQUEUES)"
+    exit "${1:-3}"
+  fi
+  if ! scontrol requeue "$SLURM_JOB_ID"; then
+    say "scontrol requeue failed: resubmit this script with the same RUN_DIR to continue"
+    exit "${1:-3}"
+  fi
+  exit 0
+}
+
+if [[ -f $run_dir/COMPLETED ]]; then
+  say "lptrain finished ($(tr '\n' ' ' < "$run_dir/COMPLETED"))"
+  exit 0
+fi
+checkpoint_after=$(newest_checkpoint)
 case $rc in
-  0)
-    say "lptrain finished"
-    exit 0
-    ;;
   3)
-    if (( restarts >= max_requeues )); then
-      say "lptrain stopped after a checkpoint, but the job was requeued $restarts times already (LPT_MAX_REQUEUES)"
-      exit 3
-    fi
     say "lptrain stopped after a checkpoint (exit 3): requeueing; the next start resumes from it"
-    if ! scontrol requeue "$SLURM_JOB_ID"; then
-      say "scontrol requeue failed: resubmit this script with the same RUN_DIR to continue"
-      exit 3
-    fi
-    exit 0
+    requeue 3
     ;;
   *)
-    say "lptrain failed (exit $rc): not requeued"
-    exit "$rc"
+    # Exit 0 without the marker did not finish either (a failed launch, a time limit): a failure.
+    code=$(( rc == 0 ? 1 : rc ))
+    if (( checkpoint_after > checkpoint_before )); then
+      say "lptrain ended (exit $rc) before the run finished, after checkpoint $checkpoint_after (this start began at $checkpoint_before): requeueing"
+      requeue "$code"
+    fi
+    say "lptrain ended (exit $rc) before the run finished and wrote no checkpoint since this start (newest: $checkpoint_after): not requeued"
+    exit "$code"
     ;;
 esac

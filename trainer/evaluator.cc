@@ -141,6 +141,7 @@ StatusOr<std::vector<EvalTaskResult>> Evaluate(Policy& policy, const run::TaskFe
   std::vector<double> room_scores;
   int remaining = n;
   torch::NoGradGuard no_grad;
+  if (observer && !observer(0, *batch, actions)) remaining = 0;
   for (int step = 0; remaining > 0; ++step) {
     const torch::Tensor obs = torch::from_blob(
         storage.obs.data(), {b, envsim::kNumFeatures, envsim::kObsSize, envsim::kObsSize},
@@ -149,14 +150,13 @@ StatusOr<std::vector<EvalTaskResult>> Evaluate(Policy& policy, const run::TaskFe
         torch::from_blob(storage.globals.data(), {b, envsim::kNumGlobals}, torch::kFloat);
     if (k > 0) globals = torch::cat({globals, task_features}, 1);
     const PolicyStep s = policy->Step(obs.to(device), globals.to(device), state);
-    const torch::Tensor logp = torch::log_softmax(s.logits, 1);
     torch::Tensor chosen;
     if (options.greedy) {
-      chosen = logp.argmax(1);
+      chosen = s.logits.argmax(1);
     } else {
       for (float& u : uniforms) u = static_cast<float>(rng.Uniform());
       const torch::Tensor u = torch::from_blob(uniforms.data(), {b, 1}, torch::kFloat).to(device);
-      chosen = (logp.exp().cumsum(1) < u).sum(1).clamp_max(envsim::kNumActions - 1);
+      chosen = DrawActions(s.logits, u);
     }
     const torch::Tensor chosen_cpu = chosen.to(torch::kCPU).to(torch::kInt).contiguous();
     std::copy(chosen_cpu.data_ptr<int32_t>(), chosen_cpu.data_ptr<int32_t>() + b, actions.begin());
@@ -182,7 +182,7 @@ StatusOr<std::vector<EvalTaskResult>> Evaluate(Policy& policy, const run::TaskFe
         ++r.agent_episodes;
       }
     }
-    if (observer) observer(step, *batch, actions);
+    if (observer && !observer(step + 1, *batch, actions)) break;
   }
   for (EvalTaskResult& r : results) {
     if (r.room_episodes > 0) r.success /= static_cast<double>(r.room_episodes);

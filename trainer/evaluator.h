@@ -57,8 +57,11 @@ struct EvalTaskResult {
   double return_mean = 0;  // per agent-episode
 };
 
-// Called after every step of the player with the batch and the actions taken.
-using StepObserver = std::function<void(int step, const envsim::ArenaBatch& batch,
+// Sees the player's batch before the first step (step 0, actions all 0) and after each step
+// (step t + 1, with the actions of step t; an env whose episode ended in that step already shows
+// its next episode, its finished one in LastEpisode). Returning false stops the play there (the
+// results then cover only the episodes that had ended).
+using StepObserver = std::function<bool(int step, const envsim::ArenaBatch& batch,
                                         const std::vector<int32_t>& actions)>;
 
 // Plays `episodes` episodes of every task (env t * episodes + k plays episode k of task t),

@@ -32,7 +32,8 @@ int64_t ConvOut(int64_t in, int64_t kernel, int64_t stride) { return (in - kerne
 }  // namespace
 
 PolicySpec SpecOf(const run::TrainerConfig& config, int task_features) {
-  return PolicySpec{config.hidden_size, config.conv_channels, config.use_lstm, task_features};
+  return PolicySpec{config.hidden_size, config.conv_channels, config.use_lstm, task_features,
+                    config.mask_attacks};
 }
 
 Policy MakePolicy(const run::TrainerConfig& config, int task_features, uint64_t seed) {
@@ -46,7 +47,31 @@ std::unique_ptr<torch::optim::Adam> MakeOptimizer(Policy& policy,
       policy->parameters(), torch::optim::AdamOptions(config.learning_rate).eps(1e-5));
 }
 
-int64_t GlobalFeatureSize() { return kNumItems + 1 + kNumActions + 1 + 1 + 1 + kFacings; }
+int64_t GlobalFeatureSize() { return kNumItems + 1 + kNumActions + 1 + 1 + 1 + kFacings + 1; }
+
+namespace {
+// The column of GlobalFeatures that holds kCanAttack.
+int64_t CanAttackColumn() { return GlobalFeatureSize() - 1; }
+}  // namespace
+
+torch::Tensor MaskAttacks(const torch::Tensor& logits, const torch::Tensor& features) {
+  using torch::indexing::Slice;
+  const int64_t first = static_cast<int64_t>(envsim::Action::kAttack0);
+  const torch::Tensor cannot =
+      features.index({"...", Slice(CanAttackColumn(), CanAttackColumn() + 1)}).lt(0.5);  // [..., 1]
+  const torch::Tensor attack =
+      torch::arange(kNumActions, logits.options().dtype(torch::kLong)).ge(first);  // [A]
+  return logits.masked_fill(cannot.logical_and(attack), -1e9);
+}
+
+torch::Tensor DrawActions(const torch::Tensor& logits, const torch::Tensor& u) {
+  const torch::Tensor cdf = torch::softmax(logits, 1).cumsum(1);
+  // Against u times the row's total, so rounding in the last entries cannot select an action
+  // of probability 0 at the end of the row.
+  const torch::Tensor target =
+      u * cdf.index({torch::indexing::Slice(), torch::indexing::Slice(-1, torch::indexing::None)});
+  return (cdf < target).sum(1).clamp_max(logits.size(1) - 1);
+}
 
 torch::Tensor GlobalFeatures(const torch::Tensor& g) {
   using torch::indexing::Slice;
@@ -60,7 +85,8 @@ torch::Tensor GlobalFeatures(const torch::Tensor& g) {
   return torch::cat({inventory, col(Global::kProgress).unsqueeze(1), last_action,
                      col(Global::kLastActionOk).unsqueeze(1),
                      col(Global::kLastReward).clamp(-10, 10).unsqueeze(1),
-                     (col(Global::kFrozen) / 10.0).unsqueeze(1), facing, task},
+                     (col(Global::kFrozen) / 10.0).unsqueeze(1), facing,
+                     col(Global::kCanAttack).unsqueeze(1), task},
                     1);
 }
 
@@ -131,29 +157,30 @@ torch::Tensor PolicyImpl::EncodeInputs(const torch::Tensor& planes, const torch:
   return torch::relu(fc_->forward(x));
 }
 
-torch::Tensor PolicyImpl::Encode(const torch::Tensor& obs, const torch::Tensor& globals) {
-  return EncodeInputs(InputPlanes(obs), GlobalFeatures(globals));
-}
-
 PolicyStep PolicyImpl::Step(const torch::Tensor& obs, const torch::Tensor& globals,
                             const CoreState& state) {
-  torch::Tensor hidden = Encode(obs, globals);
+  const torch::Tensor features = GlobalFeatures(globals);
+  torch::Tensor hidden = EncodeInputs(InputPlanes(obs), features);
   CoreState next;
   if (lstm_) {
     auto out = lstm_->forward(hidden.unsqueeze(0), std::make_tuple(state.h, state.c));
     hidden = std::get<0>(out).squeeze(0);
     next = {std::get<0>(std::get<1>(out)), std::get<1>(std::get<1>(out))};
   }
-  return {actor_->forward(hidden), critic_->forward(hidden).squeeze(1), next};
+  torch::Tensor logits = actor_->forward(hidden);
+  if (spec_.mask_attacks) logits = MaskAttacks(logits, features);
+  return {logits, critic_->forward(hidden).squeeze(1), next};
 }
 
 std::pair<torch::Tensor, torch::Tensor> PolicyImpl::Sequence(const torch::Tensor& obs,
                                                              const torch::Tensor& globals,
                                                              const torch::Tensor& starts,
                                                              const CoreState& state) {
-  const int64_t steps = obs.size(0);
-  const int64_t batch = obs.size(1);
-  return Heads(Encode(obs.flatten(0, 1), globals.flatten(0, 1)), steps, batch, starts, state);
+  torch::Tensor planes = InputPlanes(obs.flatten(0, 1));
+  planes = planes.view({obs.size(0), obs.size(1), planes.size(1), planes.size(2), planes.size(3)});
+  const torch::Tensor features =
+      GlobalFeatures(globals.flatten(0, 1)).view({obs.size(0), obs.size(1), -1});
+  return SequenceFromInputs(planes, features, starts, state);
 }
 
 std::pair<torch::Tensor, torch::Tensor> PolicyImpl::SequenceFromInputs(
@@ -161,8 +188,10 @@ std::pair<torch::Tensor, torch::Tensor> PolicyImpl::SequenceFromInputs(
     const CoreState& state) {
   const int64_t steps = planes.size(0);
   const int64_t batch = planes.size(1);
-  return Heads(EncodeInputs(planes.flatten(0, 1), features.flatten(0, 1)), steps, batch, starts,
-               state);
+  auto [logits, values] = Heads(EncodeInputs(planes.flatten(0, 1), features.flatten(0, 1)), steps,
+                                batch, starts, state);
+  if (spec_.mask_attacks) logits = MaskAttacks(logits, features);
+  return {logits, values};
 }
 
 std::pair<torch::Tensor, torch::Tensor> PolicyImpl::Heads(torch::Tensor hidden, int64_t steps,

@@ -17,7 +17,17 @@ struct PolicySpec {
   int conv_channels = 32;
   bool use_lstm = false;
   int task_features = 0;  // task params appended to the global vector (run::TaskFeatures)
+  // The attack actions get probability 0 for agents that cannot pay for an attack (envsim's
+  // kCanAttack global is 0): an attack they choose would fail and do nothing.
+  bool mask_attacks = true;
 };
+
+// Logits with the attack actions at a large negative value (probability 0 after a softmax)
+// where the agent cannot attack; features: GlobalFeatures of the same agents ([..., G']).
+torch::Tensor MaskAttacks(const torch::Tensor& logits, const torch::Tensor& features);
+// Index i of each row drawn with probability softmax(logits)[i] by inverse CDF from uniforms
+// u ([B, 1] in [0, 1)); actions of probability 0 are never drawn. logits: [B, A].
+torch::Tensor DrawActions(const torch::Tensor& logits, const torch::Tensor& u);
 
 // LSTM state, each [1, B, hidden]; undefined tensors when the policy has no LSTM.
 struct CoreState {
@@ -67,7 +77,6 @@ class PolicyImpl : public torch::nn::Module {
   static CoreState ResetWhere(const CoreState& state, const torch::Tensor& starts);
 
  private:
-  torch::Tensor Encode(const torch::Tensor& obs, const torch::Tensor& globals);
   // From input planes [N, C, 11, 11] and global features [N, G'].
   torch::Tensor EncodeInputs(const torch::Tensor& planes, const torch::Tensor& features);
   std::pair<torch::Tensor, torch::Tensor> Heads(torch::Tensor hidden, int64_t steps, int64_t batch,
@@ -92,9 +101,10 @@ Policy MakePolicy(const run::TrainerConfig& config, int task_features, uint64_t 
 std::unique_ptr<torch::optim::Adam> MakeOptimizer(Policy& policy, const run::TrainerConfig& config);
 
 // The global vector as network input: inventory / 10, progress, last action (one-hot), last
-// action ok, last reward (clipped to +-10), frozen / 10, facing (one-hot), then the task
-// features as they are. globals: [B, G + K].
+// action ok, last reward (clipped to +-10), frozen / 10, facing (one-hot), can attack, then the
+// task features as they are. globals: [B, G + K].
 torch::Tensor GlobalFeatures(const torch::Tensor& globals);
+// Its columns without the task features.
 int64_t GlobalFeatureSize();
 
 }  // namespace lpt::trainer

@@ -64,6 +64,25 @@ torch::Tensor Rollout::PolicyGlobals(const torch::Tensor& globals,
   return features.size(1) == 0 ? globals : torch::cat({globals, features}, 1);
 }
 
+void LearnerView(const envsim::ArenaBatch& envs, const run::TrainerConfig& config,
+                 const envsim::StepBuffers& out) {
+  const int agents = envs.num_agents();
+  if (config.time_limit_terminal) {
+    for (int e = 0; e < envs.num_envs(); ++e) {
+      if (out.episode_end[e] == 0 || envs.LastEpisode(e).desync_shortened) continue;
+      for (size_t a = static_cast<size_t>(e) * agents; a < static_cast<size_t>(e + 1) * agents;
+           ++a) {
+        out.terminated[a] = static_cast<uint8_t>(out.terminated[a] | out.truncated[a]);
+        out.truncated[a] = 0;
+      }
+    }
+  }
+  if (config.reward_clip > 0) {
+    const auto clip = static_cast<float>(config.reward_clip);
+    for (float& r : out.rewards) r = std::clamp(r, -clip, clip);
+  }
+}
+
 Span<const uint8_t> Rollout::episode_end() const {
   return Span<const uint8_t>(episode_end_.data_ptr<uint8_t>(), static_cast<size_t>(num_envs_));
 }
@@ -91,8 +110,7 @@ void Rollout::Collect(Policy& policy, const std::function<void(Span<const int32_
     for (float& u : uniforms_) u = static_cast<float>(action_rng_.Uniform());
     const torch::Tensor u = torch::from_blob(uniforms_.data(), {b, 1}, torch::kFloat).to(device_);
     const torch::Tensor logp_all = torch::log_softmax(step.logits, 1);
-    const torch::Tensor chosen =
-        (logp_all.exp().cumsum(1) < u).sum(1).clamp_max(kNumActions - 1).to(torch::kLong);
+    const torch::Tensor chosen = DrawActions(step.logits, u).to(torch::kLong);
     r.actions[t].copy_(chosen);
     r.logprobs[t].copy_(logp_all.gather(1, chosen.unsqueeze(1)).squeeze(1));
     r.values[t].copy_(step.value);

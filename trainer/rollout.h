@@ -24,6 +24,13 @@
 
 namespace lpt::trainer {
 
+// Turns an env step into what the learner sees, in place in `out` (the envs' own statistics,
+// which metrics and the curriculum read, are untouched): with time_limit_terminal an episode
+// that reached its length is a termination, not a truncation (only desync's cut-short first
+// episodes still bootstrap); with reward_clip > 0 rewards are clipped to +-reward_clip.
+void LearnerView(const envsim::ArenaBatch& envs, const run::TrainerConfig& config,
+                 const envsim::StepBuffers& out);
+
 class Rollout {
  public:
   // task_features: K, the width of the task features appended to each agent's global vector.

@@ -3,8 +3,10 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <utility>
 #include <vector>
@@ -240,6 +242,11 @@ Status Trainer::Impl::EvaluateInto(run::MetricsRow* row) {
 Status Trainer::Impl::OpenMetrics() {
   num_iterations_ = PlannedIterations();
   if (options_.run_dir.empty() || !root()) return Status::Ok();
+  // A run that starts is not complete (until it reaches its end again).
+  const std::string completed = run::CompletedFile(options_.run_dir);
+  if (std::remove(completed.c_str()) != 0 && errno != ENOENT) {
+    return Status::IoError(completed + ": " + std::strerror(errno));
+  }
   return metrics_.Open(run::MetricsFile(options_.run_dir));
 }
 
@@ -288,6 +295,7 @@ void Trainer::Impl::Collect() {
       policy_,
       [&](Span<const int32_t> actions) {
         envsim::StepAll(env_threads_.get(), envs_.get(), actions, out);
+        LearnerView(*envs_, config_.trainer, out);
       },
       [&] {
         const Stopwatch watch;
@@ -509,6 +517,15 @@ StatusOr<TrainResult> Trainer::Impl::Run() {
   }
   if (checkpoints && last_checkpoint_iteration_ != iteration_) {
     LPT_RETURN_IF_ERROR(SaveCheckpoint().status().WithPrefix("final checkpoint"));
+  }
+  // The marker a scheduler reads to tell a finished run from one to continue.
+  if (Finished() && root() && !options_.run_dir.empty()) {
+    const std::string utc = options_.utc_now ? options_.utc_now() : "";
+    LPT_RETURN_IF_ERROR(WriteFileAtomically(run::CompletedFile(options_.run_dir),
+                                            "iteration " + std::to_string(iteration_) +
+                                                "\nagent_steps " + std::to_string(TotalSteps()) +
+                                                "\ncheckpoint " + last_checkpoint_ +
+                                                "\nfinished_utc " + utc + "\n"));
   }
   result.iterations = iteration_;
   result.global_step = TotalSteps();

@@ -12,6 +12,23 @@
 #include "trainer/tensor_arrays.h"
 
 namespace lpt::trainer {
+
+StatusOr<CheckpointPolicy> LoadCheckpointPolicy(const std::string& path) {
+  LPT_ASSIGN_OR_RETURN(const io::CheckpointData data, io::ReadCheckpoint(path));
+  const auto text = data.text_attrs.find("config");
+  if (text == data.text_attrs.end()) return Status::Corruption(path + ": no config attribute");
+  run::ConfigBuilder builder;
+  LPT_RETURN_IF_ERROR(builder.LoadYamlText(text->second, path + ": config"));
+  CheckpointPolicy l;
+  LPT_ASSIGN_OR_RETURN(l.config, builder.Resolve());
+  LPT_ASSIGN_OR_RETURN(l.features, run::TaskFeatures::Create(l.config));
+  l.policy = MakePolicy(l.config.trainer, l.features.size(), l.config.seed);
+  const auto model = data.groups.find("model");
+  if (model == data.groups.end()) return Status::Corruption(path + ": /model: missing group");
+  LPT_RETURN_IF_ERROR(ImportModel(model->second, l.policy).WithPrefix(path + ": /model"));
+  l.policy->eval();
+  return l;
+}
 namespace {
 
 const ArrayBundle* FindGroup(const io::CheckpointData& d, const std::string& group) {

@@ -27,11 +27,21 @@
 #include "trainer/policy.h"
 #include "trainer/run/config.h"
 #include "trainer/run/curriculum_driver.h"
+#include "trainer/run/tasks.h"
 
 namespace lpt::trainer {
 
 // Named tensors as arrays ("model": every parameter; "optimizer": Adam's moments and step per
 // parameter, and the learning rate) and back. Import checks every name, type and shape.
+// A checkpoint's policy, frozen (eval mode), with the run config it was trained in and its task
+// features: what `lptrain eval` and `lptrain replay` play. Errors name the file.
+struct CheckpointPolicy {
+  run::RunConfig config;
+  run::TaskFeatures features;
+  Policy policy{nullptr};
+};
+StatusOr<CheckpointPolicy> LoadCheckpointPolicy(const std::string& path);
+
 ArrayBundle ExportModel(Policy& policy);
 Status ImportModel(const ArrayBundle& model, Policy& policy);
 ArrayBundle ExportOptimizer(Policy& policy, torch::optim::Adam& optimizer);

@@ -81,6 +81,22 @@ TEST(ArenaObservation, AgentAndConverterFeaturesFollowTheWorld) {
   EXPECT_FLOAT_EQ(g[static_cast<int>(Global::kProgress)], 1.0f / cfg.max_steps);
 }
 
+// kCanAttack is 1 exactly when the agent holds the lasers an attack costs.
+TEST(ArenaObservation, CanAttackFollowsTheLasersAgainstTheAttackCost) {
+  TaskConfig cfg = SmallConfig(2);
+  cfg.attack_cost = 2;
+  Scenario s(OffsetMap(), cfg);
+  const auto can_attack = [&](int agent) {
+    return s.buffers()
+        .globals[static_cast<size_t>(agent) * kNumGlobals + static_cast<int>(Global::kCanAttack)];
+  };
+  s.batch().SetInventory(0, 0, Item::kLaser, 1);
+  s.batch().SetInventory(0, 1, Item::kLaser, 2);
+  s.Act(0, Action::kNoop);
+  EXPECT_EQ(can_attack(0), 0.0f);
+  EXPECT_EQ(can_attack(1), 1.0f);
+}
+
 TEST(ArenaObservation, ConverterOutputAndInputPlanesCountItems) {
   TaskConfig cfg = SmallConfig(1);
   cfg.converter(ConverterKind::kAltar).initial_resource_count = 2;

@@ -26,6 +26,8 @@ std::string Ckpt(const std::string& run_dir, int iteration) {
   return run_dir + "/checkpoints/ckpt-" + std::to_string(iteration) + ".h5";
 }
 
+bool PathExistsForTest(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -318,6 +320,113 @@ TEST(CheckpointFiles, ReadWithH5dumpH5pyAndInspect) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_TRUE(Contains(bad.output, "nothing.h5")) << bad.output;
   RemoveDir(dir);
+}
+
+// A small filesystem of its own for the run directory (tmpfs; root only), unmounted at the end.
+class SmallDisk {
+ public:
+  explicit SmallDisk(const std::string& dir, const char* size) : dir_(dir) {
+    mounted_ = RunShell("mkdir -p " + dir + " && mount -t tmpfs -o size=" + size + " tmpfs " + dir)
+                   .exit_code == 0;
+  }
+  ~SmallDisk() {
+    if (mounted_) RunShell("umount -l " + dir_);
+  }
+  bool mounted() const { return mounted_; }
+  // Fills the disk up to all but `leave_kib` KiB.
+  void Fill(int leave_kib) const {
+    RunShell("rm -f " + dir_ + "/filler; avail=$(df -k --output=avail " + dir_ +
+             " | tail -1); n=$((avail - " + std::to_string(leave_kib) +
+             ")); [ $n -gt 0 ] && dd if=/dev/zero of=" + dir_ +
+             "/filler bs=1k count=$n 2>/dev/null; true");
+  }
+  void Free() const { RunShell("rm -f " + dir_ + "/filler"); }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+// A full disk: a periodic checkpoint that cannot be written is a warning and training goes on;
+// the final one is an error naming the path (exit 1); the previous checkpoint is untouched;
+// metrics.jsonl keeps every row it could write, and a row it cannot write is an error.
+TEST(CheckpointDisk, AFullDiskNeverCostsTheLastGoodCheckpoint) {
+  const std::string dir = TempDir();
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { RemoveDir(dir); }
+  } cleanup{dir};  // after the disk is unmounted (destroyed in reverse order)
+  const SmallDisk disk(dir + "/disk", "4m");
+  if (!disk.mounted()) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): the full-disk test did not run";
+  }
+  const std::string run_dir = dir + "/disk/run";
+  const std::string settings = kRun + " trainer.total_timesteps=100000 checkpoint.interval=2 ";
+  ASSERT_EQ(Lptrain("train --run-dir " + run_dir + " --max-iterations 4 " + settings).exit_code, 0);
+  const std::string good = Ckpt(run_dir, 4);
+  const std::string before = ReadFile(good);
+  ASSERT_FALSE(before.empty());
+  const size_t rows = Lines(run_dir + "/metrics.jsonl").size();
+  ASSERT_EQ(rows, 4u);
+  // Room for metrics rows, not for a checkpoint.
+  disk.Fill(static_cast<int>(before.size() / 1024 / 4));
+  const Outcome full =
+      Lptrain("train --run-dir " + run_dir + " --resume auto --max-iterations 8 " + settings);
+  EXPECT_EQ(full.exit_code, 1) << full.output;
+  EXPECT_TRUE(Contains(full.output, "checkpoint failed")) << full.output;  // iteration 6: a warning
+  EXPECT_TRUE(Contains(full.output, "final checkpoint")) << full.output;   // iteration 8: an error
+  EXPECT_TRUE(Contains(full.output, Ckpt(run_dir, 8))) << full.output;
+  EXPECT_EQ(Lines(run_dir + "/metrics.jsonl").size(), 8u);  // training went on through 6
+  EXPECT_EQ(ReadFile(good), before);
+  EXPECT_FALSE(PathExistsForTest(Ckpt(run_dir, 6)));
+  // With space again the run resumes from that checkpoint (and ends with one at 6).
+  disk.Free();
+  const Outcome again =
+      Lptrain("train --run-dir " + run_dir + " --resume auto --max-iterations 6 " + settings);
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(Contains(again.output, "resumed from " + good)) << again.output;
+  const std::string six = ReadFile(Ckpt(run_dir, 6));
+  ASSERT_FALSE(six.empty());
+  // Room for a few metrics rows only: once a row does not fit, the run stops with an error
+  // naming the file (no row is dropped silently), and the last checkpoint stays as it was.
+  disk.Fill(12);
+  const Outcome none =
+      Lptrain("train --run-dir " + run_dir + " --resume auto --max-iterations 200 " + settings);
+  EXPECT_EQ(none.exit_code, 1) << none.output;
+  EXPECT_TRUE(Contains(none.output, run_dir + "/metrics.jsonl: No space left on device"))
+      << none.output;
+  EXPECT_EQ(ReadFile(Ckpt(run_dir, 6)), six);
+}
+
+TEST(CheckpointDisk, AReadOnlyCheckpointDirectoryWarnsThenFailsAtTheEnd) {
+  const std::string dir = TempDir();
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { RemoveDir(dir); }
+  } cleanup{dir};  // after the disk is unmounted (destroyed in reverse order)
+  const SmallDisk disk(dir + "/disk", "16m");
+  if (!disk.mounted()) {
+    GTEST_SKIP() << "cannot mount here (needs root): the read-only test did not run";
+  }
+  const std::string run_dir = dir + "/disk/run";
+  const std::string settings = kRun + " trainer.total_timesteps=100000 checkpoint.interval=2 ";
+  ASSERT_EQ(Lptrain("train --run-dir " + run_dir + " --max-iterations 2 " + settings).exit_code, 0);
+  const std::string good = Ckpt(run_dir, 2);
+  const std::string before = ReadFile(good);
+  const std::string ckpts = run_dir + "/checkpoints";
+  ASSERT_EQ(
+      RunShell("mount --bind " + ckpts + " " + ckpts + " && mount -o remount,ro,bind " + ckpts)
+          .exit_code,
+      0);
+  const Outcome ro =
+      Lptrain("train --run-dir " + run_dir + " --resume auto --max-iterations 6 " + settings);
+  RunShell("umount " + ckpts);
+  EXPECT_EQ(ro.exit_code, 1) << ro.output;
+  EXPECT_TRUE(Contains(ro.output, "checkpoint failed")) << ro.output;
+  EXPECT_TRUE(Contains(ro.output, "final checkpoint")) << ro.output;
+  EXPECT_TRUE(Contains(ro.output, Ckpt(run_dir, 6))) << ro.output;
+  EXPECT_EQ(Lines(run_dir + "/metrics.jsonl").size(), 6u);
+  EXPECT_EQ(ReadFile(good), before);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ namespace {
 
 TEST(Evaluator, SameSeedGivesTheSameTableWithAnyNumberOfEnvThreads) {
   run::ConfigBuilder b;
+  ASSERT_TRUE(b.SetArgument("env.recipe=hearts").ok());
   ASSERT_TRUE(b.SetArgument("env.max_steps=24").ok());
   const run::RunConfig config = b.Resolve().value();
   const run::TaskFeatures features = run::TaskFeatures::Create(config).value();
@@ -47,7 +48,9 @@ TEST(Evaluator, SameSeedGivesTheSameTableWithAnyNumberOfEnvThreads) {
 }
 
 TEST(Evaluator, SettingsTasksAreCheckedAndNamed) {
-  const run::RunConfig config = run::ConfigBuilder().Resolve().value();
+  run::ConfigBuilder b;
+  ASSERT_TRUE(b.SetArgument("env.recipe=hearts").ok());
+  const run::RunConfig config = b.Resolve().value();
   const StatusOr<EvalTask> t =
       SettingsEvalTask(config, "altar.initial_resource_count=6, env.map.instance_size=9");
   ASSERT_TRUE(t.ok()) << t.status().message();

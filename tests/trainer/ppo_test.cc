@@ -130,7 +130,55 @@ std::pair<torch::Tensor, torch::Tensor> RandomInputs(int64_t steps, int64_t batc
   globals.index_put_({torch::indexing::Slice(), torch::indexing::Slice(),
                       static_cast<int64_t>(envsim::Global::kFacing)},
                      torch::randint(0, 4, {steps, batch}).to(torch::kFloat));
+  globals.index_put_({torch::indexing::Slice(), torch::indexing::Slice(),
+                      static_cast<int64_t>(envsim::Global::kCanAttack)},
+                     1.0f);  // every action open (the mask has tests of its own)
   return {obs, globals};
+}
+
+// Agents that cannot pay for an attack get probability 0 on the 9 attack actions, in Step and in
+// Sequence alike, and are never drawn one; the others keep all 16.
+TEST(PolicyMask, AttacksGetProbabilityZeroWhereTheAgentCannotAttack) {
+  torch::manual_seed(1);
+  Policy policy(PolicySpec{32, 8, false, 0, true});
+  auto [obs, globals] = RandomInputs(2, 6);
+  const int64_t col = static_cast<int64_t>(envsim::Global::kCanAttack);
+  for (int64_t b = 0; b < 6; b += 2) globals.index_put_({torch::indexing::Slice(), b, col}, 0.0f);
+  torch::NoGradGuard no_grad;
+  const PolicyStep step = policy->Step(obs[0], globals[0], CoreState{});
+  const torch::Tensor p = torch::softmax(step.logits, 1);
+  const int64_t first = static_cast<int64_t>(envsim::Action::kAttack0);
+  for (int64_t b = 0; b < 6; ++b) {
+    const double attack_mass = p[b].narrow(0, first, envsim::kNumAttackArgs).sum().item<double>();
+    if (b % 2 == 0) {
+      EXPECT_EQ(attack_mass, 0.0) << b;
+    } else {
+      EXPECT_GT(attack_mass, 0.4) << b;  // about 9/16 at initialisation
+    }
+  }
+  auto [logits, values] = policy->Sequence(obs, globals, torch::zeros({2, 6}), CoreState{});
+  EXPECT_TRUE(torch::allclose(logits[0], step.logits));
+  // Uniforms up to just below 1, where rounding in the CDF used to reach the last (masked) action.
+  for (const float u : {0.0f, 0.3f, 0.7f, 0.999999f}) {
+    const torch::Tensor drawn = DrawActions(step.logits, torch::full({6, 1}, u));
+    for (int64_t b = 0; b < 6; b += 2) EXPECT_LT(drawn[b].item<int64_t>(), first) << u;
+  }
+  // The masked entropy is finite: probability-0 actions add nothing.
+  const torch::Tensor logp = torch::log_softmax(step.logits, 1);
+  EXPECT_TRUE(torch::isfinite(-(logp.exp() * logp).sum(1)).all().item<bool>());
+}
+
+// Without the mask every action stays open.
+TEST(PolicyMask, OffLeavesEveryActionOpen) {
+  torch::manual_seed(1);
+  Policy policy(PolicySpec{32, 8, false, 0, false});
+  auto [obs, globals] = RandomInputs(1, 4);
+  globals.index_put_({torch::indexing::Slice(), torch::indexing::Slice(),
+                      static_cast<int64_t>(envsim::Global::kCanAttack)},
+                     0.0f);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor p = torch::softmax(policy->Step(obs[0], globals[0], CoreState{}).logits, 1);
+  EXPECT_GT(p.min().item<double>(), 0.0);
 }
 
 // The update's fast path (input planes and global features made once per batch) computes what

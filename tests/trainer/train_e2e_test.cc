@@ -130,7 +130,8 @@ TEST(TrainEndToEnd, EvaluationDuringTrainingAndLptrainEvalOnTheCheckpoint) {
   const std::string run_dir = dir + "/run";
   const Outcome ok =
       Lptrain("train --run-dir " + run_dir +
-              " env.num_envs=1 env.max_steps=24 trainer.num_steps=16 trainer.bptt_horizon=8 "
+              " env.recipe=hearts env.num_envs=1 env.max_steps=24 trainer.num_steps=16 "
+              "trainer.bptt_horizon=8 "
               "trainer.num_minibatches=2 trainer.torch_threads=1 trainer.total_timesteps=1536 "
               "eval.interval=2 eval.episodes=1");
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
@@ -182,6 +183,67 @@ TEST(TrainEndToEnd, EvaluationDuringTrainingAndLptrainEvalOnTheCheckpoint) {
     const Outcome out = Lptrain(bad);
     EXPECT_EQ(out.exit_code, 2) << bad << "\n" << out.output;
   }
+  RemoveDir(dir);
+}
+
+// lptrain replay writes one self-contained page; a real browser (headless Chromium) runs its
+// script, which draws every recorded frame and writes a summary the test reads back.
+TEST(Replay, ThePageDrawsEveryFrameAndEveryAgentInABrowser) {
+  const std::string dir = TempDir();
+  const std::string run_dir = dir + "/run";
+  ASSERT_EQ(Lptrain("train --run-dir " + run_dir + " " + kTinyRun + " trainer.total_timesteps=256")
+                .exit_code,
+            0);
+  const std::string ckpt = run_dir + "/checkpoints/ckpt-2.h5";
+  const std::string page = dir + "/replay.html";
+  const Outcome made = Lptrain("replay " + ckpt + " --steps 15 --seed 4 --out " + page);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  EXPECT_NE(made.output.find("16 frames (15 steps), 4 agents"), std::string::npos) << made.output;
+  const std::string html = ReadFile(page);
+  // Self-contained: no network, no external script or style.
+  for (const char* outside : {"http://", "https://", "<script src", "<link"}) {
+    EXPECT_EQ(html.find(outside), std::string::npos) << outside;
+  }
+  // The whole episode (20 steps here) when no --steps is given.
+  const Outcome whole = Lptrain("replay " + ckpt + " --out " + dir + "/whole.html");
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+  EXPECT_NE(whole.output.find("21 frames (20 steps, the whole episode)"), std::string::npos)
+      << whole.output;
+  // Bad input: exit 2, nothing written.
+  for (const std::string& bad :
+       {"replay " + dir + "/missing.h5 --out " + dir + "/x.html", "replay " + ckpt,
+        "replay " + ckpt + " --task nothing=1 --out " + dir + "/x.html",
+        "replay " + ckpt + " --recipe nonesuch --out " + dir + "/x.html"}) {
+    EXPECT_EQ(Lptrain(bad).exit_code, 2) << bad;
+  }
+  EXPECT_TRUE(ReadFile(dir + "/x.html").empty());
+
+  const Outcome which = RunShell("sh -c 'command -v chromium || command -v chromium-browser'");
+  if (which.exit_code != 0) {
+    RemoveDir(dir);
+    GTEST_SKIP() << "no Chromium on this machine (scripts/setup.sh installs Debian's chromium; "
+                    "it could not be installed here), so the page was not run in a browser";
+  }
+  std::string browser = which.output.substr(0, which.output.find('\n'));
+  const Outcome dom =
+      RunShell(browser +
+                   " --headless --no-sandbox --disable-gpu --disable-background-networking "
+                   "--disable-component-update --disable-sync --no-first-run --user-data-dir=" +
+                   dir + "/browser --dump-dom file://" + page + " 2>/dev/null",
+               180);
+  ASSERT_EQ(dom.exit_code, 0) << dom.output.substr(0, 2000);
+  const size_t at = dom.output.find("<pre id=\"summary\">");
+  ASSERT_NE(at, std::string::npos) << "the page's script did not run";
+  const std::string summary = dom.output.substr(at, dom.output.find("</pre>", at) - at);
+  EXPECT_NE(summary.find("frames drawn: 16 of 16"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("agents: 4"), std::string::npos) << summary;
+  // One agent row per agent in the side panel.
+  size_t rows = 0;
+  for (size_t p = dom.output.find("class=\"agent\""); p != std::string::npos;
+       p = dom.output.find("class=\"agent\"", p + 1)) {
+    ++rows;
+  }
+  EXPECT_EQ(rows, 4u);
   RemoveDir(dir);
 }
 

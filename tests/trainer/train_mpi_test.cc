@@ -1,7 +1,15 @@
-// Multi-rank training under mpirun: ranks end with bit-identical parameters, runs repeat
-// exactly, rank 0's curriculum receives every rank's results, and a failing rank ends the job.
+// Multi-rank training under mpirun: ranks end with bit-identical parameters (also over TCP
+// only, the path between nodes), runs repeat exactly, rank 0's curriculum receives every rank's
+// results, a failing rank ends the job, and a rank that stops answering ends it within the
+// collective timeout, naming that rank, with the last checkpoint intact.
+#include <dirent.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <set>
 #include <sstream>
 #include <string>
@@ -10,7 +18,10 @@
 #ifndef LPT_MPIEXEC
 #error "LPT_MPIEXEC must name mpirun"
 #endif
+#include "io/checkpoint_file.h"
 #include "tests/trainer/lptrain_runner.h"
+
+extern char** environ;
 
 namespace lpt::testing {
 namespace {
@@ -161,6 +172,129 @@ TEST(TrainMpi, AnotherWorldSizeResumesWithFreshEnvsAndAWarning) {
               saved.groups.at("curriculum").i64.at("counter.updates")[0]);
     EXPECT_EQ(after.int_attrs.at("world_size"), ranks);
   }
+  RemoveDir(dir);
+}
+
+// Ranks on different nodes talk over TCP: the same job with shared memory turned off.
+TEST(TrainMpi, OverTcpOnlyRanksEndWithIdenticalParametersAndExitCleanly) {
+  const std::string dir = TempDir();
+  const Outcome out = RunShell(std::string(LPT_MPIEXEC) +
+                                   " --allow-run-as-root --oversubscribe --bind-to none "
+                                   "--mca btl tcp,self --mca btl_tcp_if_include lo -np 3 " +
+                                   LPTRAIN_BINARY + " train --run-dir " + dir + "/run " + kSmall +
+                                   " trainer.total_timesteps=3000",
+                               180);
+  ASSERT_EQ(out.exit_code, 0) << out.output;
+  std::set<std::string> checksums;
+  std::stringstream ss(out.output);
+  int lines = 0;
+  for (std::string l; std::getline(ss, l);) {
+    const size_t at = l.find("parameter checksum ");
+    if (at == std::string::npos) continue;
+    ++lines;
+    checksums.insert(l.substr(at + 19));
+  }
+  EXPECT_EQ(lines, 3) << out.output;
+  EXPECT_EQ(checksums.size(), 1u) << out.output;
+  RemoveDir(dir);
+}
+
+// The pid of the lptrain process that is rank `rank` of the job training into run_dir.
+pid_t RankPid(const std::string& run_dir, int rank) {
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return -1;
+  pid_t found = -1;
+  for (dirent* e = readdir(proc); e != nullptr && found < 0; e = readdir(proc)) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0) continue;
+    std::string cmdline = ReadFile("/proc/" + std::string(e->d_name) + "/cmdline");
+    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
+    if (cmdline.find(LPTRAIN_BINARY) != 0 || cmdline.find(run_dir) == std::string::npos) continue;
+    const std::string env = ReadFile("/proc/" + std::string(e->d_name) + "/environ");
+    const std::string want = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
+    for (size_t at = 0; at < env.size();) {
+      const size_t end = env.find('\0', at);
+      if (env.compare(at, (end == std::string::npos ? env.size() : end) - at, want) == 0) {
+        found = pid;
+        break;
+      }
+      if (end == std::string::npos) break;
+      at = end + 1;
+    }
+  }
+  closedir(proc);
+  return found;
+}
+
+// kill -STOP one rank of a 3-rank run: the job ends within the timeout (+30 s) with a message
+// naming that rank and the operation, non-zero; the newest checkpoint reads and resumes.
+TEST(TrainMpi, AStoppedRankEndsTheJobWithinTheTimeoutNamingIt) {
+  const std::string dir = TempDir();
+  const std::string run_dir = dir + "/run";
+  const std::string log = dir + "/job.log";
+  const std::string command = std::string(LPT_MPIEXEC) +
+                              " --allow-run-as-root --oversubscribe --bind-to none -np 3 " +
+                              LPTRAIN_BINARY + " train --run-dir " + run_dir + " " + kSmall +
+                              " trainer.total_timesteps=100000000 checkpoint.interval=1 "
+                              "distributed.timeout_seconds=10 > " +
+                              log + " 2>&1";
+  pid_t job = -1;
+  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+  ASSERT_EQ(posix_spawn(&job, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+  const auto ckpt = [&](int n) {
+    return run_dir + "/checkpoints/ckpt-" + std::to_string(n) + ".h5";
+  };
+  // Wait for a few checkpoints, then stop rank 2.
+  pid_t victim = -1;
+  for (int i = 0; i < 600 && victim < 0; ++i) {
+    usleep(100000);
+    if (access(ckpt(3).c_str(), F_OK) == 0) victim = RankPid(run_dir, 2);
+  }
+  ASSERT_GT(victim, 0) << ReadFile(log);
+  ASSERT_EQ(kill(victim, SIGSTOP), 0);
+  const auto stopped = std::chrono::steady_clock::now();
+  int status = 0;
+  bool ended = false;
+  while (std::chrono::steady_clock::now() - stopped < std::chrono::seconds(40)) {
+    if (waitpid(job, &status, WNOHANG) == job) {
+      ended = true;
+      break;
+    }
+    usleep(100000);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
+  if (!ended) {  // leave nothing behind: the job and the stopped rank
+    kill(victim, SIGKILL);
+    kill(job, SIGKILL);
+    waitpid(job, &status, 0);
+  }
+  const std::string output = ReadFile(log);
+  ASSERT_TRUE(ended) << "the job did not end within the timeout + 30 s\n" << output;
+  kill(victim, SIGKILL);  // in case the launcher left it stopped
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << output;
+  EXPECT_LT(seconds, 40.0);
+  EXPECT_NE(output.find("did not complete within distributed.timeout_seconds=10 s: rank(s) 2 of 3 "
+                        "did not answer"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("collective '"), std::string::npos) << output;
+  // The newest checkpoint is intact and the run resumes from it.
+  int newest = 0;
+  for (int n = 1; n < 100000; ++n) {
+    if (access(ckpt(n).c_str(), F_OK) == 0)
+      newest = n;
+    else if (n > newest + 5)
+      break;
+  }
+  ASSERT_GT(newest, 0);
+  EXPECT_TRUE(io::ReadCheckpoint(ckpt(newest)).ok());
+  const Outcome resumed =
+      Mpirun(3, "train --run-dir " + run_dir + " --resume auto --max-iterations " +
+                    std::to_string(newest + 2));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resumed from " + ckpt(newest)), std::string::npos)
+      << resumed.output;
   RemoveDir(dir);
 }
 

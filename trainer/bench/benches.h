@@ -16,6 +16,7 @@ Bench CommBench();
 Bench ScalingBench();
 Bench LearningBench();
 Bench LearnerBench();
+Bench FuzzBench();
 
 }  // namespace lpt::bench
 

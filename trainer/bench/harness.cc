@@ -35,7 +35,9 @@ StatusOr<int64_t> BenchArgs::Integer(const std::string& name, int64_t min, int64
   return static_cast<int64_t>(v);
 }
 
-std::vector<Bench> TorchFreeBenches() { return {EnvBench(), CurriculumBench(), SteeringBench()}; }
+std::vector<Bench> TorchFreeBenches() {
+  return {EnvBench(), CurriculumBench(), SteeringBench(), FuzzBench()};
+}
 
 const std::vector<Bench>& Benches() {
   static const std::vector<Bench> all = [] {

@@ -62,6 +62,8 @@ struct Bench {
   std::vector<BenchOption> options;
   bool takes_config = false;    // --config FILE and key=value settings, resolved as a run config
   bool takes_settings = false;  // key=value settings the bench reads itself (BenchArgs::settings)
+  // Settings applied before the user's (they win): the bench's own defaults, e.g. its task set.
+  std::vector<std::string> base_settings;
   std::function<StatusOr<Report>(const BenchArgs&, const BenchContext&)> run;
 };
 

@@ -369,7 +369,8 @@ Bench LearningBench() {
   b.name = "learning";
   b.summary = "does LP help: paired seeds, LP vs DiscreteRandom, eval success with CIs";
   b.description =
-      "Paired seeds, LP against DiscreteRandom on the run's task set (default mixed_difficulty) at "
+      "Paired seeds, LP against DiscreteRandom on the run's task set (default: env.recipe=hearts, "
+      "whose task set is mixed_difficulty) at "
       "equal "
       "agent-steps; every run evaluated on every task of the set at several points. Prints per arm "
       "the eval "
@@ -386,6 +387,7 @@ Bench LearningBench() {
                {"eval-episodes", "env-episodes per task and evaluation", "2"},
                {"out", "directory for the runs, the data and the plot", "runs/bench-learning"}};
   b.takes_config = true;
+  b.base_settings = {"env.recipe=hearts"};  // its task set: mixed_difficulty
   b.run = Run;
   return b;
 }

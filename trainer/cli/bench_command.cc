@@ -60,15 +60,23 @@ int RunBench(int argc, char** argv, const CommandContext& context) {
     }
   }
   if (b->takes_config) {
-    StatusOr<run::RunConfig> config = ConfigFromArguments(args);
+    run::ConfigBuilder builder;
+    Status set = Status::Ok();
+    for (const std::string& kv : b->base_settings) {
+      if (set.ok()) set = builder.SetArgument(kv);
+    }
+    if (set.ok()) set = ApplyConfigArguments(args, &builder);
+    StatusOr<run::RunConfig> config = set.ok() ? builder.Resolve() : StatusOr<run::RunConfig>(set);
     if (!config.ok()) {
       std::fprintf(stderr, "%s: %s\n", command.c_str(), config.status().message().c_str());
       return kExitUsage;
     }
     bench_args.config = *config;
   }
+  bench_args.settings = b->base_settings;
   if ((b->takes_config || b->takes_settings) && args.count("overrides")) {
-    bench_args.settings = args["overrides"].as<std::vector<std::string>>();
+    for (const std::string& kv : args["overrides"].as<std::vector<std::string>>())
+      bench_args.settings.push_back(kv);
   }
   bench::BenchContext bench_context;
   bench_context.world = context.world;

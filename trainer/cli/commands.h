@@ -30,6 +30,7 @@ const std::vector<Command>& Commands();
 // The commands (one file each).
 int RunTrain(int argc, char** argv, const CommandContext& context);
 int RunEval(int argc, char** argv, const CommandContext& context);
+int RunReplay(int argc, char** argv, const CommandContext& context);
 int RunConfig(int argc, char** argv, const CommandContext& context);
 int RunCurriculum(int argc, char** argv, const CommandContext& context);
 int RunInspect(int argc, char** argv, const CommandContext& context);

@@ -18,32 +18,6 @@
 #include "trainer/trainer_state.h"
 
 namespace lpt::cli {
-namespace {
-
-struct Loaded {
-  run::RunConfig config;
-  run::TaskFeatures features;
-  trainer::Policy policy{nullptr};
-};
-
-StatusOr<Loaded> LoadPolicy(const std::string& path) {
-  LPT_ASSIGN_OR_RETURN(const io::CheckpointData data, io::ReadCheckpoint(path));
-  const auto text = data.text_attrs.find("config");
-  if (text == data.text_attrs.end()) return Status::Corruption(path + ": no config attribute");
-  run::ConfigBuilder builder;
-  LPT_RETURN_IF_ERROR(builder.LoadYamlText(text->second, path + ": config"));
-  Loaded l;
-  LPT_ASSIGN_OR_RETURN(l.config, builder.Resolve());
-  LPT_ASSIGN_OR_RETURN(l.features, run::TaskFeatures::Create(l.config));
-  l.policy = trainer::MakePolicy(l.config.trainer, l.features.size(), l.config.seed);
-  const auto model = data.groups.find("model");
-  if (model == data.groups.end()) return Status::Corruption(path + ": /model: missing group");
-  LPT_RETURN_IF_ERROR(trainer::ImportModel(model->second, l.policy).WithPrefix(path + ": /model"));
-  l.policy->eval();
-  return l;
-}
-
-}  // namespace
 
 int RunEval(int argc, char** argv, const CommandContext&) {
   cxxopts::Options options(
@@ -86,7 +60,7 @@ int RunEval(int argc, char** argv, const CommandContext&) {
   if (torch_threads < 0 || torch_threads > 1024) return usage("--torch-threads: 0 to 1024");
   torch::set_num_threads(ThreadsOrCores(torch_threads));
   const std::string path = args["checkpoint"].as<std::string>();
-  StatusOr<Loaded> loaded = LoadPolicy(path);
+  StatusOr<trainer::CheckpointPolicy> loaded = trainer::LoadCheckpointPolicy(path);
   if (!loaded.ok()) return usage(loaded.status().message());
 
   std::vector<trainer::EvalTask> tasks;

@@ -16,5 +16,6 @@ int NoTorch() {
 
 int RunTrain(int, char**, const CommandContext&) { return NoTorch(); }
 int RunEval(int, char**, const CommandContext&) { return NoTorch(); }
+int RunReplay(int, char**, const CommandContext&) { return NoTorch(); }
 
 }  // namespace lpt::cli

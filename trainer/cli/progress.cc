@@ -34,4 +34,30 @@ std::string ProgressLine(const ProgressPoint& at, const run::MetricsRow& row, bo
       static_cast<int>(left) / 60, static_cast<int>(left) % 60);
 }
 
+void HeartsByQuarter::Add(const ProgressPoint& at, const run::MetricsRow& row) {
+  const double hearts = row.Get("env/hearts_made", std::nan(""));
+  const double episodes = row.Get("charts/episodes", 0);
+  if (std::isnan(hearts) || episodes <= 0 || at.planned_agent_steps <= 0) return;
+  // The quarter of the run the iteration ended in.
+  const double frac =
+      static_cast<double>(at.agent_steps) / static_cast<double>(at.planned_agent_steps);
+  const int q = std::clamp(static_cast<int>(std::ceil(frac * 4)) - 1, 0, 3);
+  hearts_[q] += hearts * episodes;
+  episodes_[q] += episodes;
+}
+
+std::string HeartsByQuarter::Line() const {
+  std::string s = "hearts by quarter";
+  for (int q = 0; q < 4; ++q) {
+    s += episodes_[q] > 0 ? StrFormat(" %.2f", hearts_[q] / episodes_[q]) : std::string(" -");
+  }
+  return s;
+}
+
+std::string HeartsByQuarter::Summary() const {
+  if (episodes_[0] <= 0 || episodes_[3] <= 0) return "";
+  return StrFormat("hearts per agent-episode: first quarter %.3f, last quarter %.3f",
+                   hearts_[0] / episodes_[0], hearts_[3] / episodes_[3]);
+}
+
 }  // namespace lpt::cli

@@ -22,6 +22,20 @@ struct ProgressPoint {
 
 std::string ProgressLine(const ProgressPoint& at, const run::MetricsRow& row, bool with_bar);
 
+// Hearts per agent-episode by quarter of the planned run (episode-weighted), to see learning
+// happen: the progress line ends with "hearts by quarter 0.05 0.31 0.72 -" and the run with
+// "hearts per agent-episode: first quarter 0.05, last quarter 1.20".
+class HeartsByQuarter {
+ public:
+  void Add(const ProgressPoint& at, const run::MetricsRow& row);
+  std::string Line() const;     // "hearts by quarter 0.05 0.31 - -"
+  std::string Summary() const;  // "" until the last quarter has episodes
+
+ private:
+  double hearts_[4] = {0, 0, 0, 0};
+  double episodes_[4] = {0, 0, 0, 0};
+};
+
 }  // namespace lpt::cli
 
 #endif  // LPTRAIN_TRAINER_CLI_PROGRESS_H_

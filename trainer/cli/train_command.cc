@@ -40,9 +40,14 @@ trainer::TrainSink ConsoleSink(const distributed::WorldInfo& world) {
   const std::string prefix = world.size > 1 ? "[rank " + std::to_string(world.rank) + "] " : "";
   trainer::TrainSink sink;
   const bool tty = isatty(STDOUT_FILENO) != 0;
-  sink.progress = [tty](const trainer::Progress& p) {
+  auto quarters = std::make_shared<HeartsByQuarter>();
+  sink.progress = [tty, quarters](const trainer::Progress& p) {
     const ProgressPoint at{p.iteration, p.planned_iterations, p.agent_steps, p.planned_agent_steps};
-    std::printf("%s\n", ProgressLine(at, *p.row, tty).c_str());
+    quarters->Add(at, *p.row);
+    std::printf("%s  %s\n", ProgressLine(at, *p.row, tty).c_str(), quarters->Line().c_str());
+    if (p.iteration == p.planned_iterations && !quarters->Summary().empty()) {
+      std::printf("%s\n", quarters->Summary().c_str());
+    }
     std::fflush(stdout);
   };
   sink.warning = [prefix](const std::string& message) {
@@ -88,6 +93,9 @@ int RunTrain(int argc, char** argv, const CommandContext& context) {
     return usage("--max-iterations: " + std::to_string(max_iterations) + " is negative");
   if (StatusOr<run::RunConfig> config = ConfigFromArguments(args); !config.ok()) {
     return usage(config.status().message());
+  } else {
+    // From here on no collective waits forever (the same arguments on every rank).
+    distributed::SetCollectiveTimeout(config->distributed.timeout_seconds);
   }
   distributed::Control control(world);
   const std::string prefix = world.size > 1 ? "[rank " + std::to_string(world.rank) + "] " : "";
@@ -156,6 +164,7 @@ int RunTrain(int argc, char** argv, const CommandContext& context) {
   if (!config.ok())
     return fail(kExitRuntimeError,
                 "the resolved config does not read back: " + config.status().message());
+  distributed::SetCollectiveTimeout(config->distributed.timeout_seconds);
 
   trainer::TrainOptions opts;
   opts.run_dir = run_dir;

@@ -206,6 +206,11 @@ const std::vector<KeySpec>& Keys() {
       k.push_back(NumericKey<EvalConfig>("eval." + f.name, f,
                                          [](RunConfig& c) -> EvalConfig& { return c.eval; }));
     }
+    for (const DistributedField& f : DistributedFields()) {
+      k.push_back(NumericKey<DistributedConfig>(
+          "distributed." + f.name, f,
+          [](RunConfig& c) -> DistributedConfig& { return c.distributed; }));
+    }
     k.push_back(ChoiceKey("trainer.device", "where the model runs (auto: cuda when available)",
                           {"auto", "cpu", "cuda"}, Phase::kOverride,
                           [](RunConfig& c) -> std::string& { return c.device; }));
@@ -362,6 +367,17 @@ std::vector<TrainerField> BuildTrainerFields() {
       "use_lstm", "LSTM core between encoder and heads", K::kBool, 0, 1,
       [](auto& c) -> auto& { return c.use_lstm; }));
   f.push_back(MakeField<T>(
+      "mask_attacks", "give attack actions probability 0 when the agent cannot pay for one",
+      K::kBool, 0, 1, [](auto& c) -> auto& { return c.mask_attacks; }));
+  f.push_back(MakeField<T>(
+      "time_limit_terminal",
+      "an episode reaching env.max_steps ends without bootstrap (the agent sees its progress); "
+      "episodes cut short by desync still bootstrap",
+      K::kBool, 0, 1, [](auto& c) -> auto& { return c.time_limit_terminal; }));
+  f.push_back(MakeField<T>(
+      "reward_clip", "clip the rewards the learner sees to +-this (0: off; metrics keep raw ones)",
+      K::kFloat, 0, 1e9, [](auto& c) -> auto& { return c.reward_clip; }));
+  f.push_back(MakeField<T>(
       "bptt_horizon", "segment length (LSTM BPTT, replay unit)", K::kInt, 1, 100000,
       [](auto& c) -> auto& { return c.bptt_horizon; }));
   f.push_back(MakeField<T>(
@@ -430,6 +446,19 @@ const std::vector<EvalField>& EvalFields() {
       MakeField<T>(
           "greedy", "evaluate with argmax actions instead of sampled ones", K::kBool, 0, 1,
           [](auto& c) -> auto& { return c.greedy; }),
+  };
+  return fields;
+}
+
+const std::vector<DistributedField>& DistributedFields() {
+  using K = FieldKind;
+  using T = DistributedConfig;
+  static const std::vector<DistributedField> fields = {
+      MakeField<T>(
+          "timeout_seconds",
+          "every collective completes within this, or the job ends (exit 4) naming the ranks "
+          "that did not arrive; sized for a long checkpoint write (0: wait forever)",
+          K::kFloat, 0, 1e9, [](auto& c) -> auto& { return c.timeout_seconds; }),
   };
   return fields;
 }

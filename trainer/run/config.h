@@ -48,6 +48,15 @@ struct TrainerConfig {
   double prio_alpha = 0;    // > 0: prioritised segment replay
   double prio_beta0 = 0.6;  // importance-weight exponent at the start (annealed to 1)
   bool use_lstm = false;
+  // Attack actions get probability 0 for agents that cannot pay for an attack (they would fail).
+  bool mask_attacks = true;
+  // An episode that reaches max_steps ends for the learner (no bootstrap): the agent sees the
+  // episode's progress, so the time limit is part of its state. Only episodes cut short by
+  // desync bootstrap from the value of their final observation.
+  bool time_limit_terminal = true;
+  // > 0: rewards the learner sees are clipped to [-reward_clip, reward_clip] (metrics and the
+  // curriculum keep the raw ones).
+  double reward_clip = 0;
   int bptt_horizon = 16;  // segment length (LSTM truncated BPTT; replay unit)
   int hidden_size = 128;
   int conv_channels = 32;
@@ -82,6 +91,16 @@ struct EvalConfig {
 using EvalField = Field<EvalConfig>;
 const std::vector<EvalField>& EvalFields();
 
+// The ranks of a job (docs/design.md §7).
+struct DistributedConfig {
+  // Every collective of the training loop completes within this many seconds, or the job
+  // ends (exit 4 on every rank) naming the operation and the ranks that did not arrive. Sized
+  // for the longest wait the loop has: rank 0 writing a checkpoint or evaluating. 0: wait forever.
+  double timeout_seconds = 900;
+};
+using DistributedField = Field<DistributedConfig>;
+const std::vector<DistributedField>& DistributedFields();
+
 // Which tasks the curriculum chooses from (curriculum.task_set):
 //   auto:             mixed_difficulty for the hearts recipe, arena_buckets for the others
 //   mixed_difficulty: impossible, trivial and learnable variants of the hearts recipe
@@ -93,7 +112,7 @@ const std::vector<EvalField>& EvalFields();
 struct RunConfig {
   uint64_t seed = 1;
   std::string run;  // run name (default run directory runs/<run>)
-  std::string env_recipe = "hearts";
+  std::string env_recipe = "arena_basic_easy_shaped";
   int num_envs = 4;                    // envs per rank
   envsim::TaskConfig task;             // the recipe with env.* overrides applied
   std::string task_features = "auto";  // auto | on | off: the task's varied params as inputs
@@ -111,6 +130,7 @@ struct RunConfig {
   TrainerConfig trainer;
   CheckpointConfig checkpoint;
   EvalConfig eval;
+  DistributedConfig distributed;
   std::string device = "auto";  // auto | cpu | cuda
 };
 

@@ -31,6 +31,8 @@ std::string DiscardedCheckpointFile(const std::string& run_dir, int64_t iteratio
   return io::CheckpointPath(DiscardedCheckpointDir(run_dir), iteration);
 }
 
+std::string CompletedFile(const std::string& run_dir) { return run_dir + "/COMPLETED"; }
+
 std::optional<std::string> RunDirOfCheckpoint(const std::string& checkpoint_path) {
   const std::string dir = DirectoryOf(checkpoint_path);
   if (dir == "checkpoints") return std::string(".");

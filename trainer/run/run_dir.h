@@ -5,6 +5,8 @@
 //   RUN_DIR/metrics.discarded.jsonl      rows logged after the checkpoint a run resumed from
 //   RUN_DIR/checkpoints/ckpt-<N>.h5      checkpoints (io/checkpoint_file.h)
 //   RUN_DIR/checkpoints/discarded/       checkpoints newer than the one a run resumed from
+//   RUN_DIR/COMPLETED                    written when the run reached its planned end (after
+//                                        its final checkpoint); removed when a run starts
 #ifndef LPTRAIN_TRAINER_RUN_RUN_DIR_H_
 #define LPTRAIN_TRAINER_RUN_RUN_DIR_H_
 
@@ -21,6 +23,7 @@ std::string CheckpointDir(const std::string& run_dir);
 std::string CheckpointFile(const std::string& run_dir, int64_t iteration);
 std::string DiscardedCheckpointDir(const std::string& run_dir);
 std::string DiscardedCheckpointFile(const std::string& run_dir, int64_t iteration);
+std::string CompletedFile(const std::string& run_dir);
 
 // The run directory a checkpoint path lies in (".../RUN_DIR/checkpoints/ckpt-N.h5" ->
 // ".../RUN_DIR"), or nullopt when the path is not inside a checkpoints/ folder.

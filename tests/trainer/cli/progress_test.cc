@@ -24,5 +24,29 @@ TEST(ProgressLine, ShowsWhereTheRunIsAndDashesForIterationsWithoutEpisodes) {
             0u);
 }
 
+// Episode-weighted hearts per quarter of the planned steps; the summary needs the first and the
+// last quarter.
+TEST(HeartsByQuarter, WeighsIterationsByTheirEpisodesPerQuarter) {
+  HeartsByQuarter q;
+  const auto add = [&](int64_t steps, double hearts, double episodes) {
+    run::MetricsRow row;
+    row.Add("env/hearts_made", hearts);
+    row.Add("charts/episodes", episodes);
+    q.Add(ProgressPoint{1, 8, steps, 8000}, row);
+  };
+  add(1000, 0.5, 1);
+  add(2000, 0.0, 3);     // still the first quarter: (0.5 + 0) / 4 episodes
+  run::MetricsRow none;  // no episode ended: nothing counted
+  none.Add("env/hearts_made", std::nan(""));
+  q.Add(ProgressPoint{1, 8, 3000, 8000}, none);
+  EXPECT_EQ(q.Line(), "hearts by quarter 0.12 - - -");
+  EXPECT_EQ(q.Summary(), "");
+  add(5000, 1.0, 2);
+  add(8000, 2.0, 1);
+  add(7000, 1.0, 1);
+  EXPECT_EQ(q.Line(), "hearts by quarter 0.12 - 1.00 1.50");
+  EXPECT_EQ(q.Summary(), "hearts per agent-episode: first quarter 0.125, last quarter 1.500");
+}
+
 }  // namespace
 }  // namespace lpt::cli

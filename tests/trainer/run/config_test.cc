@@ -137,8 +137,18 @@ TEST(Config, BucketsParseAsListsOrSpansAndCheckEveryValue) {
   EXPECT_NE(big.Resolve().status().message().find("makes the env invalid"), std::string::npos);
 }
 
-TEST(Config, DefaultTaskSetIsTheMixedDifficultySetOfTheHeartsRecipe) {
+TEST(Config, TheDefaultRecipeIsArenaBasicEasyShapedWithTheArenaBuckets) {
   const RunConfig c = ConfigBuilder().Resolve().value();
+  EXPECT_EQ(c.env_recipe, "arena_basic_easy_shaped");
+  EXPECT_EQ(c.task_set, "arena_buckets");
+  EXPECT_FALSE(c.enumerate);
+  EXPECT_EQ(c.task.attack_cost, 100);
+}
+
+TEST(Config, TheHeartsRecipesTaskSetIsTheMixedDifficultySet) {
+  ConfigBuilder b;
+  ASSERT_TRUE(b.SetArgument("env.recipe=hearts").ok());
+  const RunConfig c = b.Resolve().value();
   EXPECT_EQ(c.env_recipe, "hearts");
   EXPECT_EQ(c.task_set, "mixed_difficulty");
   EXPECT_TRUE(c.enumerate);

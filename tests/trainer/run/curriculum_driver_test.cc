@@ -11,11 +11,12 @@ namespace {
 RunConfig SmallRun(bool desync) {
   ConfigBuilder b;
   for (const std::string kv :
-       {"env.map.num_agents=2", "env.map.num_instances=1", "env.map.instance_size=7",
-        "env.map.border_width=1", "env.map.walls=0", "env.mine.count=1", "env.generator.count=0",
-        "env.altar.count=0", "env.lasery.count=0", "env.armory.count=0", "env.max_steps=10",
-        "curriculum.task_set=custom", "curriculum.buckets.rewards.ore_red=[0.1, 0.3]",
-        "curriculum.num_active_tasks=8", "curriculum.perf_invalidation_batch_size=1"}) {
+       {"env.recipe=hearts", "env.map.num_agents=2", "env.map.num_instances=1",
+        "env.map.instance_size=7", "env.map.border_width=1", "env.map.walls=0", "env.mine.count=1",
+        "env.generator.count=0", "env.altar.count=0", "env.lasery.count=0", "env.armory.count=0",
+        "env.max_steps=10", "curriculum.task_set=custom",
+        "curriculum.buckets.rewards.ore_red=[0.1, 0.3]", "curriculum.num_active_tasks=8",
+        "curriculum.perf_invalidation_batch_size=1"}) {
     EXPECT_TRUE(b.SetArgument(kv).ok()) << kv;
   }
   EXPECT_TRUE(b.Set("env.desync_episodes", desync ? "true" : "false").ok());
@@ -94,10 +95,10 @@ TEST(CurriculumDriver, EpisodesOfInvalidTaskCombinationsAreCreditedToNoTask) {
   // Each bucket value fits the 7x7 room alone; 20 walls and 20 mines together do not.
   ConfigBuilder b;
   for (const std::string kv :
-       {"env.map.num_agents=2", "env.map.num_instances=1", "env.map.instance_size=7",
-        "env.map.border_width=1", "env.map.walls=0", "env.mine.count=1", "env.generator.count=0",
-        "env.altar.count=0", "env.lasery.count=0", "env.armory.count=0", "env.max_steps=5",
-        "env.desync_episodes=false", "curriculum.task_set=custom",
+       {"env.recipe=hearts", "env.map.num_agents=2", "env.map.num_instances=1",
+        "env.map.instance_size=7", "env.map.border_width=1", "env.map.walls=0", "env.mine.count=1",
+        "env.generator.count=0", "env.altar.count=0", "env.lasery.count=0", "env.armory.count=0",
+        "env.max_steps=5", "env.desync_episodes=false", "curriculum.task_set=custom",
         "curriculum.buckets.map.walls=[0, 20]", "curriculum.buckets.mine.count=[1, 20]",
         "curriculum.num_active_tasks=16"}) {
     ASSERT_TRUE(b.SetArgument(kv).ok()) << kv;
@@ -209,9 +210,10 @@ TEST(RoomScores, EachRoomIsOneResultTheShareOfItsAgentsWithAHeart) {
 
 TEST(CurriculumDriver, EveryRoomOfAnEpisodeIsAResult) {
   ConfigBuilder b;
-  for (const std::string kv : {"env.map.num_agents=4", "env.map.num_instances=2",
-                               "env.map.instance_size=7", "env.map.walls=0", "env.max_steps=10",
-                               "env.desync_episodes=false", "curriculum.task_set=single"}) {
+  for (const std::string kv :
+       {"env.recipe=hearts", "env.map.num_agents=4", "env.map.num_instances=2",
+        "env.map.instance_size=7", "env.map.walls=0", "env.max_steps=10",
+        "env.desync_episodes=false", "curriculum.task_set=single"}) {
     ASSERT_TRUE(b.SetArgument(kv).ok()) << kv;
   }
   const RunConfig config = b.Resolve().value();

@@ -12,7 +12,7 @@ RunConfig Resolved(const std::vector<std::string>& settings) {
 }
 
 TEST(TaskFeatures, TheSetsVariedParamsScaledToTheirRange) {
-  const RunConfig c = Resolved({});
+  const RunConfig c = Resolved({"env.recipe=hearts"});
   const TaskFeatures f = TaskFeatures::Create(c).value();
   ASSERT_EQ(f.size(), 7);
   std::vector<float> out(f.size());
