@@ -322,28 +322,33 @@ TEST(CheckpointFiles, ReadWithH5dumpH5pyAndInspect) {
   RemoveDir(dir);
 }
 
-// A small filesystem of its own for the run directory (tmpfs; root only), unmounted at the end.
+// A small filesystem of its own (tmpfs; root only) in a temporary directory: path() is where it
+// is mounted; it is unmounted, then the directory removed, at the end.
 class SmallDisk {
  public:
-  explicit SmallDisk(const std::string& dir, const char* size) : dir_(dir) {
-    mounted_ = RunShell("mkdir -p " + dir + " && mount -t tmpfs -o size=" + size + " tmpfs " + dir)
-                   .exit_code == 0;
+  explicit SmallDisk(const char* size) : dir_(TempDir()), path_(dir_ + "/disk") {
+    mounted_ =
+        RunShell("mkdir -p " + path_ + " && mount -t tmpfs -o size=" + size + " tmpfs " + path_)
+            .exit_code == 0;
   }
   ~SmallDisk() {
-    if (mounted_) RunShell("umount -l " + dir_);
+    if (mounted_) RunShell("umount -l " + path_);
+    RemoveDir(dir_);
   }
   bool mounted() const { return mounted_; }
+  const std::string& path() const { return path_; }
   // Fills the disk up to all but `leave_kib` KiB.
   void Fill(int leave_kib) const {
-    RunShell("rm -f " + dir_ + "/filler; avail=$(df -k --output=avail " + dir_ +
+    RunShell("rm -f " + path_ + "/filler; avail=$(df -k --output=avail " + path_ +
              " | tail -1); n=$((avail - " + std::to_string(leave_kib) +
-             ")); [ $n -gt 0 ] && dd if=/dev/zero of=" + dir_ +
+             ")); [ $n -gt 0 ] && dd if=/dev/zero of=" + path_ +
              "/filler bs=1k count=$n 2>/dev/null; true");
   }
-  void Free() const { RunShell("rm -f " + dir_ + "/filler"); }
+  void Free() const { RunShell("rm -f " + path_ + "/filler"); }
 
  private:
   std::string dir_;
+  std::string path_;
   bool mounted_ = false;
 };
 
@@ -351,16 +356,9 @@ class SmallDisk {
 // the final one is an error naming the path (exit 1); the previous checkpoint is untouched;
 // metrics.jsonl keeps every row it could write, and a row it cannot write is an error.
 TEST(CheckpointDisk, AFullDiskNeverCostsTheLastGoodCheckpoint) {
-  const std::string dir = TempDir();
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() { RemoveDir(dir); }
-  } cleanup{dir};  // after the disk is unmounted (destroyed in reverse order)
-  const SmallDisk disk(dir + "/disk", "4m");
-  if (!disk.mounted()) {
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): the full-disk test did not run";
-  }
-  const std::string run_dir = dir + "/disk/run";
+  const SmallDisk disk("4m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): not run";
+  const std::string run_dir = disk.path() + "/run";
   const std::string settings = kRun + " trainer.total_timesteps=100000 checkpoint.interval=2 ";
   ASSERT_EQ(Lptrain("train --run-dir " + run_dir + " --max-iterations 4 " + settings).exit_code, 0);
   const std::string good = Ckpt(run_dir, 4);
@@ -399,16 +397,9 @@ TEST(CheckpointDisk, AFullDiskNeverCostsTheLastGoodCheckpoint) {
 }
 
 TEST(CheckpointDisk, AReadOnlyCheckpointDirectoryWarnsThenFailsAtTheEnd) {
-  const std::string dir = TempDir();
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() { RemoveDir(dir); }
-  } cleanup{dir};  // after the disk is unmounted (destroyed in reverse order)
-  const SmallDisk disk(dir + "/disk", "16m");
-  if (!disk.mounted()) {
-    GTEST_SKIP() << "cannot mount here (needs root): the read-only test did not run";
-  }
-  const std::string run_dir = dir + "/disk/run";
+  const SmallDisk disk("16m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): not run";
+  const std::string run_dir = disk.path() + "/run";
   const std::string settings = kRun + " trainer.total_timesteps=100000 checkpoint.interval=2 ";
   ASSERT_EQ(Lptrain("train --run-dir " + run_dir + " --max-iterations 2 " + settings).exit_code, 0);
   const std::string good = Ckpt(run_dir, 2);
