@@ -104,118 +104,6 @@ JsonWriter& JsonWriter::Bool(bool b) {
 
 namespace {
 
-class FlatParser {
- public:
-  explicit FlatParser(std::string_view text) : text_(text) {}
-
-  StatusOr<std::vector<std::pair<std::string, double>>> Parse() {
-    std::vector<std::pair<std::string, double>> out;
-    Skip();
-    if (!Eat('{')) return Error("expected '{'");
-    Skip();
-    if (Eat('}')) return Done(std::move(out));
-    while (true) {
-      Skip();
-      std::string key;
-      LPT_RETURN_IF_ERROR(ParseString(&key));
-      Skip();
-      if (!Eat(':')) return Error("expected ':'");
-      Skip();
-      double v = 0;
-      LPT_RETURN_IF_ERROR(ParseNumber(&v));
-      out.emplace_back(std::move(key), v);
-      Skip();
-      if (Eat('}')) return Done(std::move(out));
-      if (!Eat(',')) return Error("expected ',' or '}'");
-    }
-  }
-
- private:
-  StatusOr<std::vector<std::pair<std::string, double>>> Done(
-      std::vector<std::pair<std::string, double>> out) {
-    Skip();
-    if (at_ != text_.size()) return Error("text after the object");
-    return out;
-  }
-  Status Error(const std::string& what) const {
-    return Status::InvalidArgument("JSON at character " + std::to_string(at_) + ": " + what);
-  }
-  void Skip() {
-    while (at_ < text_.size() &&
-           (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\r' || text_[at_] == '\n')) {
-      ++at_;
-    }
-  }
-  bool Eat(char c) {
-    if (at_ < text_.size() && text_[at_] == c) {
-      ++at_;
-      return true;
-    }
-    return false;
-  }
-  Status ParseString(std::string* out) {
-    if (!Eat('"')) return Error("expected a string");
-    while (at_ < text_.size() && text_[at_] != '"') {
-      char c = text_[at_++];
-      if (c == '\\') {
-        if (at_ >= text_.size()) break;
-        const char e = text_[at_++];
-        switch (e) {
-          case 'n':
-            c = '\n';
-            break;
-          case 't':
-            c = '\t';
-            break;
-          case 'r':
-            c = '\r';
-            break;
-          case 'b':
-            c = '\b';
-            break;
-          case 'f':
-            c = '\f';
-            break;
-          case 'u':
-            return Error("\\u escapes are not supported in keys");
-          default:
-            c = e;
-        }
-      }
-      *out += c;
-    }
-    if (!Eat('"')) return Error("unterminated string");
-    return Status::Ok();
-  }
-  Status ParseNumber(double* v) {
-    if (text_.substr(at_, 4) == "null") {
-      at_ += 4;
-      *v = std::numeric_limits<double>::quiet_NaN();
-      return Status::Ok();
-    }
-    const std::string rest(text_.substr(at_, 64));
-    char* end = nullptr;
-    *v = std::strtod(rest.c_str(), &end);
-    if (end == rest.c_str()) return Error("expected a number or null");
-    at_ += static_cast<size_t>(end - rest.c_str());
-    return Status::Ok();
-  }
-
-  std::string_view text_;
-  size_t at_ = 0;
-};
-
-}  // namespace
-
-StatusOr<std::vector<std::pair<std::string, double>>> ParseFlatJsonNumbers(std::string_view text) {
-  return FlatParser(text).Parse();
-}
-
-}  // namespace lpt
-
-namespace lpt {
-namespace {
-
 class Parser {
  public:
   explicit Parser(std::string_view text) : text_(text) {}
@@ -366,5 +254,22 @@ const JsonValue* JsonValue::Find(std::string_view key) const {
 }
 
 StatusOr<JsonValue> ParseJson(std::string_view text) { return Parser(text).ParseDocument(); }
+
+StatusOr<std::vector<std::pair<std::string, double>>> ParseFlatJsonNumbers(std::string_view text) {
+  LPT_ASSIGN_OR_RETURN(const JsonValue doc, ParseJson(text));
+  if (doc.kind != JsonValue::Kind::kObject) return Status::InvalidArgument("JSON: not an object");
+  std::vector<std::pair<std::string, double>> out;
+  out.reserve(doc.members.size());
+  for (const auto& [key, v] : doc.members) {
+    if (v.kind == JsonValue::Kind::kNumber) {
+      out.emplace_back(key, v.number);
+    } else if (v.kind == JsonValue::Kind::kNull) {
+      out.emplace_back(key, std::numeric_limits<double>::quiet_NaN());
+    } else {
+      return Status::InvalidArgument("JSON: member \"" + key + "\" is not a number or null");
+    }
+  }
+  return out;
+}
 
 }  // namespace lpt

@@ -263,18 +263,48 @@ StatusOr<Report> Run(const BenchArgs& args, const BenchContext& context) {
   for (double s : first_run.eval_steps)
     t += StrFormat("%10s", WithThousands(static_cast<long long>(s)).c_str());
   t += "\n";
+  // One value per run of an arm: its possible tasks' success at evaluation k (NaN if missing).
+  const auto at_eval = [&](const std::string& arm, size_t k) {
+    std::vector<double> v;
+    for (const RunData& d : data[arm]) {
+      const bool has = d.eval.count("possible") && k < d.eval.at("possible").size();
+      v.push_back(has ? d.eval.at("possible")[k] : std::nan(""));
+    }
+    return v;
+  };
   for (const std::string& arm : arms) {
     t += StrFormat("  %-11s ", arm == "lp" ? "LP" : "random");
-    for (size_t k = 0; k < first_run.eval_steps.size(); ++k) {
-      std::vector<double> v;
-      for (const RunData& d : data[arm]) {
-        if (d.eval.count("possible") && k < d.eval.at("possible").size())
-          v.push_back(d.eval.at("possible")[k]);
-      }
-      t += StrFormat("%10.3f", MeanWithCi(v).mean);
-    }
+    for (size_t k = 0; k < first_run.eval_steps.size(); ++k)
+      t += StrFormat("%10.3f", MeanWithCi(at_eval(arm, k)).mean);
     t += "\n";
   }
+  t += "  LP - random";
+  std::vector<MeanCi> diff_by_eval;
+  for (size_t k = 0; k < first_run.eval_steps.size(); ++k) {
+    diff_by_eval.push_back(PairedDifference(at_eval("lp", k), at_eval("discrete_random", k)));
+    t += StrFormat("%+10.3f", diff_by_eval.back().mean);
+  }
+  t += "\n  95% CI low ";
+  for (const MeanCi& m : diff_by_eval) t += StrFormat("%+10.3f", m.low);
+  t += "\n  95% CI high";
+  for (const MeanCi& m : diff_by_eval) t += StrFormat("%+10.3f", m.high);
+  // The whole curve: each run's mean over its evaluations (the area under its curve).
+  const auto curve_mean = [&](const std::string& arm) {
+    std::vector<double> v;
+    for (const RunData& d : data[arm]) {
+      const std::vector<double>& e =
+          d.eval.count("possible") ? d.eval.at("possible") : std::vector<double>{};
+      double sum = 0;
+      for (double x : e) sum += x;
+      v.push_back(e.empty() ? std::nan("") : sum / static_cast<double>(e.size()));
+    }
+    return v;
+  };
+  const MeanCi curve_diff = PairedDifference(curve_mean("lp"), curve_mean("discrete_random"));
+  t += StrFormat(
+      "\n  over the whole run (each run's mean over its evaluations), paired LP - random: "
+      "%+.3f [%+.3f, %+.3f]\n",
+      curve_diff.mean, curve_diff.low, curve_diff.high);
   t += "\nshare of results by task class, tenth by tenth of the run (mean over seeds):\n";
   for (const std::string& arm : arms) {
     for (size_t c = 0; c < classes.size(); ++c) {
@@ -353,6 +383,9 @@ StatusOr<Report> Run(const BenchArgs& args, const BenchContext& context) {
       .Number("learnable_diff_mean", ldiff.mean)
       .Number("learnable_diff_ci_low", ldiff.low)
       .Number("learnable_diff_ci_high", ldiff.high)
+      .Number("curve_diff_mean", curve_diff.mean)
+      .Number("curve_diff_ci_low", curve_diff.low)
+      .Number("curve_diff_ci_high", curve_diff.high)
       .Number("lp_impossible_share", impossible_end["lp"])
       .Number("random_impossible_share", impossible_end["discrete_random"])
       .Number("first_non_uniform_steps", first_nu.mean)

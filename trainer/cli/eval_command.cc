@@ -110,30 +110,22 @@ int RunEval(int argc, char** argv, const CommandContext&) {
         .Int("threads", opts.env_threads)
         .Key("tasks")
         .BeginArray();
-    for (const trainer::EvalTaskResult& r : *results) {
-      j.BeginObject()
-          .String("task", r.name)
-          .String("class", r.task_class)
-          .Number("success", r.success)
+    // What a task's and a class's rows share.
+    const auto outcome = [](JsonWriter& w, const auto& r) {
+      w.Number("success", r.success)
           .Number("hearts", r.hearts)
           .Number("ore_red", r.ore)
           .Number("battery_red", r.battery)
           .Number("return", r.return_mean)
           .Int("room_episodes", r.room_episodes)
           .EndObject();
+    };
+    for (const trainer::EvalTaskResult& r : *results) {
+      outcome(j.BeginObject().String("task", r.name).String("class", r.task_class), r);
     }
     j.EndArray().Key("classes").BeginArray();
     for (const trainer::EvalSummary::Row& r : summary.rows) {
-      j.BeginObject()
-          .String("class", r.name)
-          .Int("tasks", r.tasks)
-          .Number("success", r.success)
-          .Number("hearts", r.hearts)
-          .Number("ore_red", r.ore)
-          .Number("battery_red", r.battery)
-          .Number("return", r.return_mean)
-          .Int("room_episodes", r.room_episodes)
-          .EndObject();
+      outcome(j.BeginObject().String("class", r.name).Int("tasks", r.tasks), r);
     }
     j.EndArray().EndObject();
     std::printf("%s\n", j.text().c_str());
