@@ -153,6 +153,13 @@ TEST(TrainEndToEnd, EvaluationDuringTrainingAndLptrainEvalOnTheCheckpoint) {
                                 "/scripts/plot_run.py " + run_dir + " " + dir + "/metrics.png");
   EXPECT_EQ(plot.exit_code, 0) << plot.output;
   EXPECT_FALSE(ReadFile(dir + "/metrics.png").empty());
+  // Hearts over several runs (the run twice here): the curves, their mean and the last tenth.
+  const Outcome hearts =
+      RunShell("/usr/bin/python3 " + std::string(LPT_SOURCE_DIR) + "/scripts/plot_hearts.py " +
+               dir + "/hearts.png " + run_dir + " " + run_dir);
+  EXPECT_EQ(hearts.exit_code, 0) << hearts.output;
+  EXPECT_NE(hearts.output.find("last tenth: mean"), std::string::npos) << hearts.output;
+  EXPECT_FALSE(ReadFile(dir + "/hearts.png").empty());
   const std::string ckpt = run_dir + "/checkpoints/ckpt-4.h5";
   Outcome eval = Lptrain("eval " + ckpt + " --episodes 1 --seed 3");
   ASSERT_EQ(eval.exit_code, 0) << eval.output;
