@@ -9,12 +9,13 @@
 namespace lpt {
 
 struct BlasInfo {
-  std::string path;  // the mapped libblas.so.3 (resolved), "" when none is mapped
+  std::string path;  // the library (resolved), "" when none is mapped
   std::string name;  // "openblas-openmp", "openblas-pthread", "openblas-serial", "reference", ...
   bool reference = false;  // the unoptimised reference implementation
 };
 
-// From /proc/self/maps: the BLAS the process has mapped.
+// The library that the process's sgemm_ resolves to (so a BLAS preloaded over another one is
+// the one named); without sgemm_ in the global scope, the first BLAS in /proc/self/maps.
 BlasInfo LoadedBlas();
 
 }  // namespace lpt

@@ -57,6 +57,31 @@ TEST(TrainEndToEnd, FewIterationsWriteConfigAndMetricsAndExitZero) {
   std::system(("rm -rf " + std::string(dir)).c_str());
 }
 
+TEST(TrainEndToEnd, TheBlasInUseIsNamedAndTheReferenceOneWarnedAbout) {
+  char dir[] = "/tmp/lptrain_e2e_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string args = " " + std::string(kTinyRun) + " trainer.total_timesteps=128";
+  // As installed (scripts/setup.sh installs OpenBLAS): named, no warning.
+  const Outcome plain = Lptrain("train --run-dir " + std::string(dir) + "/plain" + args);
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_NE(plain.output.find("; BLAS "), std::string::npos) << plain.output;
+  EXPECT_EQ(plain.output.find("reference BLAS"), std::string::npos) << plain.output;
+  // The reference BLAS preloaded over it (where the machine has it): that one is named.
+  const char* reference = "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3";
+  if (access(reference, R_OK) != 0) {
+    std::system(("rm -rf " + std::string(dir)).c_str());
+    GTEST_SKIP() << "no reference BLAS at " << reference << " to preload";
+  }
+  const Outcome slow = RunShell("env LD_PRELOAD=" + std::string(reference) + " " + LPTRAIN_BINARY +
+                                " train --run-dir " + std::string(dir) + "/slow" + args);
+  ASSERT_EQ(slow.exit_code, 0) << slow.output;
+  EXPECT_NE(slow.output.find("WARNING: matrix products run on the reference BLAS"),
+            std::string::npos)
+      << slow.output;
+  EXPECT_NE(slow.output.find("; BLAS reference"), std::string::npos) << slow.output;
+  std::system(("rm -rf " + std::string(dir)).c_str());
+}
+
 TEST(TrainEndToEnd, CtrlCStopsAtAnIterationBoundaryWithExitZero) {
   char dir[] = "/tmp/lptrain_e2e_XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);

@@ -412,7 +412,7 @@ Bench LearningBench() {
       "results per task class over the run, the LP snapshot's Gini and its first non-uniform "
       "snapshot; writes "
       "OUT/learning.png. key=value settings go to every run.";
-  b.options = {{"seeds", "paired seeds", "5"},
+  b.options = {{"seeds", "paired seeds", "10"},
                {"steps", "agent-steps per run", "2000000"},
                {"parallel", "runs at a time (one thread each)",
                 std::to_string(std::max(1u, std::thread::hardware_concurrency()))},
