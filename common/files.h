@@ -2,6 +2,7 @@
 #ifndef LPTRAIN_COMMON_FILES_H_
 #define LPTRAIN_COMMON_FILES_H_
 
+#include <cstddef>
 #include <string>
 
 #include "common/status.h"
@@ -12,6 +13,8 @@ bool PathExists(const std::string& path);
 // mkdir -p.
 Status MakeDirs(const std::string& path);
 StatusOr<std::string> ReadFileText(const std::string& path);
+// Writes all n bytes to fd (retrying short writes and EINTR); false with errno set on failure.
+bool WriteFully(int fd, const void* data, size_t n);
 // Writes content to path.tmp, fsyncs it and renames it over path: readers see the old file
 // or the new one, never a part.
 Status WriteFileAtomically(const std::string& path, const std::string& content);

@@ -16,6 +16,7 @@
 #include <functional>
 #include <vector>
 
+#include "common/files.h"
 #include "common/rng.h"
 #include "common/strings.h"
 
@@ -263,17 +264,8 @@ Status BuildImage(const std::string& shown, const CheckpointData& data, int64_t 
 Status WriteAll(const std::string& path, const uint8_t* header, const std::vector<uint8_t>& image) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
-  const auto put = [&](const uint8_t* p, size_t n) {
-    while (n > 0) {
-      const ssize_t w = ::write(fd, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return false;
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
-    return true;
-  };
-  bool ok = put(header, kUserBlock) && put(image.data(), image.size()) && ::fsync(fd) == 0;
+  bool ok = WriteFully(fd, header, kUserBlock) && WriteFully(fd, image.data(), image.size()) &&
+            ::fsync(fd) == 0;
   const int err = errno;
   ok = (::close(fd) == 0) && ok;
   if (!ok) return Status::IoError(path + ": " + std::strerror(err != 0 ? err : errno));
@@ -504,12 +496,7 @@ Status ParseInChild(const std::string& path, const std::vector<uint8_t>& bytes,
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
     const StatusOr<CheckpointData> parsed = ParseImage(path, bytes);
     const std::string message = parsed.ok() ? "" : parsed.status().message();
-    size_t off = 0;
-    while (off < message.size()) {
-      const ssize_t w = ::write(fds[1], message.data() + off, message.size() - off);
-      if (w <= 0) break;
-      off += static_cast<size_t>(w);
-    }
+    WriteFully(fds[1], message.data(), message.size());
     ::_exit(parsed.ok() ? 0 : 3);
   }
   ::close(fds[1]);

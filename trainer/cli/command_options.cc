@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "trainer/cli/exit_codes.h"
+
 namespace lpt::cli {
 
 void AddConfigOptions(cxxopts::Options* options) {
@@ -23,6 +25,11 @@ std::optional<cxxopts::ParseResult> ParseOrHelp(cxxopts::Options* options, int a
     return std::nullopt;
   }
   return args;
+}
+
+int UsageError(const char* command, const std::string& message) {
+  std::fprintf(stderr, "%s: %s\n", command, message.c_str());
+  return kExitUsage;
 }
 
 bool NoStrayArguments(const cxxopts::ParseResult& args, const char* command) {

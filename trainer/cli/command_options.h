@@ -16,6 +16,8 @@ void AddConfigOptions(cxxopts::Options* options);
 std::optional<cxxopts::ParseResult> ParseOrHelp(cxxopts::Options* options, int argc, char** argv);
 // True when nothing was left unparsed; else prints "<command>: unexpected argument 'x'".
 bool NoStrayArguments(const cxxopts::ParseResult& args, const char* command);
+// Prints "<command>: <message>" to stderr and returns kExitUsage (bad arguments: exit 2).
+int UsageError(const char* command, const std::string& message);
 // --config, then key=value, onto builder (later wins).
 Status ApplyConfigArguments(const cxxopts::ParseResult& args, run::ConfigBuilder* builder);
 // The same onto the defaults, resolved.

@@ -77,8 +77,7 @@ int RunReplay(int argc, char** argv) {
   if (!parsed) return kExitOk;
   const cxxopts::ParseResult& args = *parsed;
   const auto usage = [](const std::string& message) {
-    std::fprintf(stderr, "lptrain curriculum replay: %s\n", message.c_str());
-    return kExitUsage;
+    return UsageError("lptrain curriculum replay", message);
   };
   if (!args.count("trace")) return usage("give a trace file");
   StatusOr<run::RunConfig> config = ConfigFromArguments(args);

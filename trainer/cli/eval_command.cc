@@ -43,10 +43,7 @@ int RunEval(int argc, char** argv, const CommandContext&) {
   const std::optional<cxxopts::ParseResult> parsed = ParseOrHelp(&options, argc, argv);
   if (!parsed) return kExitOk;
   const cxxopts::ParseResult& args = *parsed;
-  const auto usage = [](const std::string& message) {
-    std::fprintf(stderr, "lptrain eval: %s\n", message.c_str());
-    return kExitUsage;
-  };
+  const auto usage = [](const std::string& message) { return UsageError("lptrain eval", message); };
   if (!args.count("checkpoint")) return usage("give a checkpoint file");
   if (!NoStrayArguments(args, "lptrain eval")) return kExitUsage;
   trainer::EvalOptions opts;

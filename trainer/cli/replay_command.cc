@@ -37,8 +37,7 @@ int RunReplay(int argc, char** argv, const CommandContext&) {
   if (!parsed) return kExitOk;
   const cxxopts::ParseResult& args = *parsed;
   const auto usage = [](const std::string& message) {
-    std::fprintf(stderr, "lptrain replay: %s\n", message.c_str());
-    return kExitUsage;
+    return UsageError("lptrain replay", message);
   };
   if (!args.count("checkpoint")) return usage("give a checkpoint file");
   if (!args.count("out")) return usage("give --out FILE.html");
